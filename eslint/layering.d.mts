@@ -1,0 +1,26 @@
+// Types of layering.mjs, for the TypeScript tests that import it.
+import type { Linter } from 'eslint';
+
+export interface Layer {
+  readonly area: string;
+  readonly mayImport: readonly string[];
+  readonly electron: boolean | string;
+  readonly node: 'no-io' | 'all' | 'none';
+  readonly why: string;
+}
+
+export const NODE_IO_MODULES: readonly string[];
+export const ALL_NODE_MODULES: readonly string[];
+export const LAYERS: readonly Layer[];
+export const RENDERER_MAY_IMPORT: readonly string[];
+export function restrictedPathsOptions(basePath: string): {
+  basePath: string;
+  zones: Array<{ target: string; from: string; except?: string[]; message: string }>;
+};
+export function restrictedPathZones(): Array<{
+  target: string;
+  from: string;
+  except?: string[];
+  message: string;
+}>;
+export function restrictedImportBlocks(): Linter.Config[];
