@@ -1,0 +1,79 @@
+/**
+ * The `kubelab` command: one commander program, every level with `--help`. Errors go to stderr
+ * as `error: …` with a non-zero exit code.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { APP_VERSION } from '../services/app-service';
+import { UsageError, type CliIo } from './io';
+import { parsePort, serve } from './serve';
+
+export interface RunResult {
+  /** Exit code, once the command has finished (long-running commands resolve on stop). */
+  readonly exitCode: number;
+}
+
+/** Builds the program. `onServing` receives a stop function from long-running commands. */
+export function buildProgram(io: CliIo, onServing: (stop: () => Promise<void>) => void): Command {
+  const program = new Command('kubelab')
+    .description(
+      'Kubelab: practise Kubernetes DaemonSets and Deployments on a local cluster, graded node by node.',
+    )
+    .version(APP_VERSION, '-V, --version', 'print the Kubelab version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: io.out,
+      writeErr: io.err,
+    })
+    .exitOverride();
+
+  program
+    .command('version')
+    .description('print the Kubelab version')
+    .option('--json', 'print as JSON')
+    .action((options: { json?: boolean }) => {
+      const info = { kubelab: APP_VERSION, node: process.versions.node };
+      io.out(
+        options.json ? `${JSON.stringify(info)}\n` : `kubelab ${APP_VERSION} (node ${info.node})\n`,
+      );
+    });
+
+  program
+    .command('serve')
+    .description('serve the app in browser mode on 127.0.0.1 and print its URL')
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (0: any free port)').argParser(parsePort),
+    )
+    .option('--new-token', 'make a new access token (tabs opened before must use the new URL)')
+    .option('--dev', 'serve the renderer from source with hot reload (development)')
+    .action(async (options: { port?: number; newToken?: boolean; dev?: boolean }) => {
+      const server = await serve(options, io);
+      onServing(() => server.close());
+    });
+
+  return program;
+}
+
+/** Runs `argv` (without node and script). Long-running commands keep going after this returns. */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  onServing: (stop: () => Promise<void>) => void = () => undefined,
+): Promise<RunResult> {
+  const program = buildProgram(io, onServing);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return { exitCode: 0 };
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its own message (or the help/version text).
+      return { exitCode: error.exitCode };
+    }
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}\n`);
+      return { exitCode: error.exitCode };
+    }
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return { exitCode: 1 };
+  }
+}
