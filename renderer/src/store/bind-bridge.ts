@@ -1,0 +1,40 @@
+/**
+ * Feeds the store from the bridge: transport state, the app.getInfo round trip on every
+ * (re)connection, and the heartbeat stream.
+ */
+import type { Contract, Unsubscribe } from '../../../main/bridge/contract';
+import type { BridgeClient } from '../platform/bridge-client';
+import type { ConnectionSlice } from './connection';
+
+type Sink = Pick<ConnectionSlice, 'setBridgeStatus' | 'setAppInfo' | 'setHeartbeat'>;
+
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+export function bindBridge(client: BridgeClient<Contract>, store: () => Sink): Unsubscribe {
+  let generation = 0;
+  const roundTrip = async (): Promise<void> => {
+    const mine = ++generation;
+    store().setBridgeStatus('connecting');
+    const result = await client.api.app.getInfo({});
+    if (mine !== generation) return;
+    if (result.ok) store().setAppInfo(result.value);
+    else store().setBridgeStatus('disconnected', result.error.message);
+  };
+  const onState = (state: typeof client.transport.state): void => {
+    if (state === 'connected') void roundTrip();
+    else {
+      generation++;
+      store().setBridgeStatus(state);
+    }
+  };
+  const stopState = client.transport.onState(onState);
+  onState(client.transport.state);
+  const stopHeartbeat = client.api.app.onDidHeartbeat(
+    { intervalMs: HEARTBEAT_INTERVAL_MS },
+    { next: (beat) => store().setHeartbeat(beat.serverTime) },
+  );
+  return () => {
+    stopState();
+    stopHeartbeat();
+  };
+}
