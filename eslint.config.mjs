@@ -1,10 +1,9 @@
 // ESLint: TypeScript rules plus the layering of DESIGN.md §3, generated from eslint/layering.mjs.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
-import { restrictedImportBlocks, restrictedPathsOptions } from './eslint/layering.mjs';
+import { layeringPathsBlock, restrictedImportBlocks } from './eslint/layering.mjs';
 
 export default tseslint.config(
   {
@@ -58,18 +57,6 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     rules: reactHooks.configs.recommended.rules,
   },
-  {
-    name: 'kubelab/layering/paths',
-    files: ['main/**/*.{ts,tsx}', 'renderer/**/*.{ts,tsx}'],
-    plugins: { 'import-x': importX },
-    settings: {
-      'import-x/resolver-next': [
-        createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json'] }),
-      ],
-    },
-    rules: {
-      'import-x/no-restricted-paths': ['error', restrictedPathsOptions(import.meta.dirname)],
-    },
-  },
+  layeringPathsBlock(import.meta.dirname),
   ...restrictedImportBlocks(),
 );

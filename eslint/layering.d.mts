@@ -1,5 +1,5 @@
 // Types of layering.mjs, for the TypeScript tests that import it.
-import type { Linter } from 'eslint';
+import type { ESLint, Linter } from 'eslint';
 
 export interface Layer {
   readonly area: string;
@@ -13,14 +13,7 @@ export const NODE_IO_MODULES: readonly string[];
 export const ALL_NODE_MODULES: readonly string[];
 export const LAYERS: readonly Layer[];
 export const RENDERER_MAY_IMPORT: readonly string[];
-export function restrictedPathsOptions(basePath: string): {
-  basePath: string;
-  zones: Array<{ target: string; from: string; except?: string[]; message: string }>;
-};
-export function restrictedPathZones(): Array<{
-  target: string;
-  from: string;
-  except?: string[];
-  message: string;
-}>;
+export function layeringViolation(from: string, to: string): string | undefined;
+export const layeringPlugin: ESLint.Plugin;
+export function layeringPathsBlock(root: string): Linter.Config;
 export function restrictedImportBlocks(): Linter.Config[];

@@ -1,8 +1,9 @@
 // The rules of the house, DESIGN.md §3 rule 2, as data: which code may import which. This file is
 // the one place the table is written down for the tools; `eslint.config.mjs` turns it into
-// `import-x/no-restricted-paths` zones and `no-restricted-imports` lists, and
+// the rule `kubelab/no-cross-layer-imports` (below) and `no-restricted-imports` lists, and
 // test/lint/layering.test.ts proves each rule fires.
 import { builtinModules } from 'node:module';
+import { dirname, relative, resolve, sep } from 'node:path';
 
 /** Node built-ins that do I/O or reach the host: pure layers must not import them. */
 export const NODE_IO_MODULES = [
@@ -157,40 +158,90 @@ export const LAYERS = [
 ];
 
 /** What the renderer may import from main/: the bridge contract and the pure modules of kube. */
-export const RENDERER_MAY_IMPORT = ['./bridge/contract.ts', './kube'];
+export const RENDERER_MAY_IMPORT = ['bridge/contract.ts', 'kube'];
 
-/** Options of `import-x/no-restricted-paths` for a tree rooted at `basePath`. */
-export function restrictedPathsOptions(basePath) {
-  return { basePath, zones: restrictedPathZones() };
+/**
+ * Where an import may go, as a decision: undefined when allowed, else the message. `from` and
+ * `to` are paths relative to the repository root, with forward slashes.
+ */
+export function layeringViolation(from, to) {
+  const fromParts = from.split('/');
+  const toParts = to.split('/');
+  if (fromParts[0] === 'renderer') {
+    if (toParts[0] !== 'main') return undefined;
+    const inside = toParts.slice(1).join('/');
+    const allowed = RENDERER_MAY_IMPORT.some(
+      (path) =>
+        inside === path || inside === path.replace(/\.ts$/, '') || inside.startsWith(`${path}/`),
+    );
+    return allowed
+      ? undefined
+      : 'The renderer may import only main/bridge/contract.ts and main/kube from main/ (DESIGN.md §3 rule 2).';
+  }
+  if (fromParts[0] !== 'main') return undefined;
+  const layer = LAYERS.find((l) => l.area === fromParts[1]);
+  if (!layer) return undefined;
+  if (toParts[0] === 'renderer') {
+    return 'main/ never imports the renderer: the app loads the built renderer (DESIGN.md §3 rule 2).';
+  }
+  if (toParts[0] !== 'main' || !areas.includes(toParts[1])) return undefined;
+  if (toParts[1] === layer.area || layer.mayImport.includes(toParts[1])) return undefined;
+  return `${layer.why} (DESIGN.md §3 rule 2).`;
 }
 
-export function restrictedPathZones() {
-  const zones = [];
-  for (const layer of LAYERS) {
-    const allowed = new Set([layer.area, ...layer.mayImport]);
-    const forbidden = areas.filter((area) => !allowed.has(area));
-    for (const area of forbidden) {
-      zones.push({
-        target: `./main/${layer.area}`,
-        from: `./main/${area}`,
-        message: `${layer.why} (DESIGN.md §3 rule 2).`,
-      });
-    }
-    zones.push({
-      target: `./main/${layer.area}`,
-      from: './renderer',
-      message:
-        'main/ never imports the renderer: the app loads the built renderer (DESIGN.md §3 rule 2).',
-    });
-  }
-  zones.push({
-    target: './renderer',
-    from: './main',
-    except: RENDERER_MAY_IMPORT,
-    message:
-      'The renderer may import only main/bridge/contract.ts and main/kube from main/ (DESIGN.md §3 rule 2).',
-  });
-  return zones;
+/**
+ * The ESLint rule: relative imports (static, dynamic, re-exports and `import()` types) that cross
+ * the layering table. `root` is the repository root the areas are relative to.
+ */
+const noCrossLayerImports = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Enforce the layering table of DESIGN.md §3 rule 2' },
+    schema: [
+      { type: 'object', properties: { root: { type: 'string' } }, additionalProperties: false },
+    ],
+  },
+  create(context) {
+    const root = context.options[0]?.root ?? context.cwd;
+    const file = relative(root, context.filename).split(sep).join('/');
+    const check = (node, specifier) => {
+      if (typeof specifier !== 'string' || !specifier.startsWith('.')) return;
+      const target = relative(root, resolve(dirname(context.filename), specifier))
+        .split(sep)
+        .join('/');
+      const message = layeringViolation(file, target);
+      if (message) {
+        context.report({
+          node,
+          message: `Import of "${specifier}" crosses the layering. ${message}`,
+        });
+      }
+    };
+    return {
+      ImportDeclaration: (node) => check(node.source, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
+      ExportAllDeclaration: (node) => check(node.source, node.source.value),
+      ImportExpression: (node) =>
+        node.source.type === 'Literal' && check(node.source, node.source.value),
+      TSImportType: (node) => {
+        const literal = node.argument?.literal ?? node.argument;
+        if (literal?.type === 'Literal') check(literal, literal.value);
+      },
+    };
+  },
+};
+
+/** The local ESLint plugin holding the layering rule. */
+export const layeringPlugin = { rules: { 'no-cross-layer-imports': noCrossLayerImports } };
+
+/** The flat-config block that turns the rule on for a tree rooted at `root`. */
+export function layeringPathsBlock(root) {
+  return {
+    name: 'kubelab/layering/paths',
+    files: ['main/**/*.{ts,tsx}', 'renderer/**/*.{ts,tsx}'],
+    plugins: { kubelab: layeringPlugin },
+    rules: { 'kubelab/no-cross-layer-imports': ['error', { root }] },
+  };
 }
 
 function restrictedImports({ electron, node }) {

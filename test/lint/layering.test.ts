@@ -5,9 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
-import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import { describe, expect, it } from 'vitest';
-import { LAYERS, restrictedImportBlocks, restrictedPathsOptions } from '../../eslint/layering.mjs';
+import { LAYERS, layeringPathsBlock, restrictedImportBlocks } from '../../eslint/layering.mjs';
 
 const tree = join(import.meta.dirname, 'fixtures', 'tree');
 
@@ -32,12 +31,7 @@ const eslint = new ESLint({
   overrideConfigFile: true,
   overrideConfig: [
     { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } },
-    {
-      files: ['main/**/*.ts', 'renderer/**/*.ts'],
-      plugins: { 'import-x': importX },
-      settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts'] })] },
-      rules: { 'import-x/no-restricted-paths': ['error', restrictedPathsOptions(tree)] },
-    },
+    layeringPathsBlock(tree),
     ...restrictedImportBlocks(),
   ],
 });
