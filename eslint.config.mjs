@@ -15,6 +15,7 @@ export default tseslint.config(
       'coverage/',
       'test/lint/fixtures/',
       'test/typecheck/fixtures/',
+      'main/kube/generated/',
     ],
   },
   js.configs.recommended,

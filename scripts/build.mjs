@@ -7,6 +7,7 @@ import { build as esbuild } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateSchemas } from './openapi/generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -36,6 +37,7 @@ function isStale() {
   const sources = Math.max(
     newestMtime(join(root, 'main')),
     newestMtime(join(root, 'renderer')),
+    newestMtime(join(root, 'scripts', 'openapi')),
     statSync(join(root, 'package.json')).mtimeMs,
     statSync(join(root, 'vite.config.mts')).mtimeMs,
   );
@@ -84,6 +86,7 @@ async function buildRenderer() {
 
 const started = performance.now();
 if (args.has('--if-stale') && !isStale()) process.exit(0);
+generateSchemas();
 await buildNode();
 if (!args.has('--node-only')) await buildRenderer();
 console.error(`kubelab: built in ${Math.round(performance.now() - started)} ms`);

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { APP_VERSION } from '../services/app-service';
 import { UsageError, type CliIo } from './io';
+import { listClusters, parseCount, parseSeed, startCluster, stopCluster } from './cluster';
 import { parsePort, serve } from './serve';
 
 export interface RunResult {
@@ -49,6 +50,69 @@ export function buildProgram(io: CliIo, onServing: (stop: () => Promise<void>) =
     .action(async (options: { port?: number; newToken?: boolean; dev?: boolean }) => {
       const server = await serve(options, io);
       onServing(() => server.close());
+    });
+
+  const cluster = program
+    .command('cluster')
+    .description('run and manage embedded Kubernetes clusters (no Docker needed)');
+  cluster
+    .command('start')
+    .description(
+      'run an embedded cluster in the foreground until Ctrl+C; writes its kubeconfig and prints "ready: kubeconfig=… server=… context=…"',
+    )
+    .option(
+      '--name <name>',
+      'cluster name (nodes are <name>-control-plane, <name>-worker, …)',
+      'lab',
+    )
+    .addOption(
+      new Option('--workers <n>', 'number of worker nodes').argParser(parseCount).default(3),
+    )
+    .option('--kubeconfig <file>', "write the kubeconfig here (default: in Kubelab's state folder)")
+    .option(
+      '--merge-kubeconfig',
+      'merge the context into ~/.kube/config (or --kubeconfig) instead of a file of its own',
+    )
+    .option(
+      '--data-dir <dir>',
+      'keep the cluster (objects, CA, token) in this folder across restarts',
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'API server port (0: any free port)')
+        .argParser(parsePort)
+        .default(0),
+    )
+    .addOption(
+      new Option('--seed <n>', 'seed for generated names and uids (reproducible runs)').argParser(
+        parseSeed,
+      ),
+    )
+    .action(
+      async (options: {
+        name: string;
+        workers: number;
+        kubeconfig?: string;
+        mergeKubeconfig?: boolean;
+        dataDir?: string;
+        port: number;
+        seed?: number;
+      }) => {
+        onServing(await startCluster(options, io));
+      },
+    );
+  cluster
+    .command('stop')
+    .description('stop a running cluster that Kubelab started')
+    .argument('<name>', 'the cluster name (see "kubelab cluster list")')
+    .action(async (name: string) => {
+      await stopCluster(name, io);
+    });
+  cluster
+    .command('list')
+    .description('list the running clusters Kubelab started')
+    .option('--json', 'print as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await listClusters(io, Boolean(options.json));
     });
 
   return program;

@@ -1,0 +1,227 @@
+/**
+ * The objects a fresh kind cluster has before anyone applies anything: its namespaces, the
+ * `kubernetes` and `kube-dns` Services, and its nodes — `<name>-control-plane` (tainted
+ * NoSchedule when there are workers, as kind does) and `<name>-worker`, `<name>-worker2`, …
+ * Everything is written through the registry, as the real components would.
+ */
+import { randomUuid, type Random } from '../base/random';
+import { findResource } from '../kube/resources';
+import { KUBERNETES_VERSION } from '../kube/version';
+import type { Registry } from '../apiserver/registry/registry';
+import type { KubeObject } from '../kube/objects';
+
+export interface NodeSpec {
+  readonly name: string;
+  readonly role: 'control-plane' | 'worker';
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly taints?: ReadonlyArray<{ key: string; value?: string; effect: string }>;
+}
+
+/** kind's node names: `<cluster>-control-plane`, `<cluster>-worker`, `<cluster>-worker2`, … */
+export function kindNodeNames(cluster: string, workers: number): NodeSpec[] {
+  const nodes: NodeSpec[] = [{ name: `${cluster}-control-plane`, role: 'control-plane' }];
+  for (let i = 1; i <= workers; i++) {
+    nodes.push({ name: `${cluster}-worker${i === 1 ? '' : i}`, role: 'worker' });
+  }
+  return nodes;
+}
+
+export const CONTROL_PLANE_TAINT = {
+  key: 'node-role.kubernetes.io/control-plane',
+  effect: 'NoSchedule',
+};
+
+/** The Node object of a simulated node: labels, capacity, addresses and info as kind reports. */
+export function nodeObject(
+  spec: NodeSpec,
+  index: number,
+  random: Random,
+  now: string,
+  tainted: boolean,
+): KubeObject {
+  const internalIp = `172.18.0.${index + 2}`;
+  const labels: Record<string, string> = {
+    'beta.kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': spec.name,
+    'kubernetes.io/os': 'linux',
+    ...(spec.role === 'control-plane'
+      ? {
+          'node-role.kubernetes.io/control-plane': '',
+          'node.kubernetes.io/exclude-from-external-load-balancers': '',
+        }
+      : {}),
+    ...spec.labels,
+  };
+  const taints = [
+    ...(spec.role === 'control-plane' && tainted ? [CONTROL_PLANE_TAINT] : []),
+    ...(spec.taints ?? []),
+  ];
+  const condition = (
+    type: string,
+    status: string,
+    reason: string,
+    message: string,
+  ): Record<string, string> => ({
+    type,
+    status,
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
+    reason,
+    message,
+  });
+  const capacity = {
+    cpu: '8',
+    'ephemeral-storage': '102350Mi',
+    'hugepages-1Gi': '0',
+    'hugepages-2Mi': '0',
+    memory: '16336052Ki',
+    pods: '110',
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: spec.name,
+      labels,
+      annotations: {
+        'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///run/containerd/containerd.sock',
+        'node.alpha.kubernetes.io/ttl': '0',
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+      },
+    },
+    spec: {
+      podCIDR: `10.244.${index}.0/24`,
+      podCIDRs: [`10.244.${index}.0/24`],
+      providerID: `kind://docker/kubelab/${spec.name}`,
+      ...(taints.length ? { taints } : {}),
+    },
+    status: {
+      addresses: [
+        { address: internalIp, type: 'InternalIP' },
+        { address: spec.name, type: 'Hostname' },
+      ],
+      allocatable: capacity,
+      capacity,
+      conditions: [
+        condition(
+          'MemoryPressure',
+          'False',
+          'KubeletHasSufficientMemory',
+          'kubelet has sufficient memory available',
+        ),
+        condition(
+          'DiskPressure',
+          'False',
+          'KubeletHasNoDiskPressure',
+          'kubelet has no disk pressure',
+        ),
+        condition(
+          'PIDPressure',
+          'False',
+          'KubeletHasSufficientPID',
+          'kubelet has sufficient PID available',
+        ),
+        condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        architecture: 'amd64',
+        bootID: randomUuid(random),
+        containerRuntimeVersion: KUBERNETES_VERSION.containerRuntimeVersion,
+        kernelVersion: '6.1.0-kubelab',
+        kubeProxyVersion: KUBERNETES_VERSION.gitVersion,
+        kubeletVersion: KUBERNETES_VERSION.gitVersion,
+        machineID: randomUuid(random).replace(/-/g, ''),
+        operatingSystem: 'linux',
+        osImage: 'Debian GNU/Linux 12 (bookworm)',
+        systemUUID: randomUuid(random),
+      },
+    },
+  };
+}
+
+/** A node's heartbeat Lease in kube-node-lease, owned by its Node (as the kubelet creates it). */
+export function nodeLease(node: KubeObject, now: string): KubeObject {
+  const name = node.metadata.name ?? '';
+  return {
+    metadata: {
+      name,
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid ?? '' }],
+    },
+    spec: {
+      holderIdentity: name,
+      leaseDurationSeconds: 40,
+      renewTime: now.replace('Z', '.000000Z'),
+    },
+  };
+}
+
+const namespaces = findResource('', 'v1', 'namespaces')!;
+const services = findResource('', 'v1', 'services')!;
+const nodes = findResource('', 'v1', 'nodes')!;
+const leases = findResource('coordination.k8s.io', 'v1', 'leases')!;
+
+export interface BootstrapOptions {
+  readonly registry: Registry;
+  readonly random: Random;
+  readonly nodes: readonly NodeSpec[];
+}
+
+/** Creates the objects of a fresh cluster. */
+export function bootstrapCluster(options: BootstrapOptions): void {
+  const { registry } = options;
+  for (const name of [
+    'default',
+    'kube-node-lease',
+    'kube-public',
+    'kube-system',
+    'local-path-storage',
+  ]) {
+    registry.create(namespaces, '', { metadata: { name } });
+  }
+  registry.create(services, 'default', {
+    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: {
+      clusterIP: '10.96.0.1',
+      clusterIPs: ['10.96.0.1'],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }],
+      type: 'ClusterIP',
+    },
+  });
+  registry.create(services, 'kube-system', {
+    metadata: {
+      name: 'kube-dns',
+      labels: {
+        'k8s-app': 'kube-dns',
+        'kubernetes.io/cluster-service': 'true',
+        'kubernetes.io/name': 'CoreDNS',
+      },
+      annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' },
+    },
+    spec: {
+      clusterIP: '10.96.0.10',
+      clusterIPs: ['10.96.0.10'],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+      ],
+      selector: { 'k8s-app': 'kube-dns' },
+    },
+  });
+  const tainted = options.nodes.some((n) => n.role === 'worker');
+  options.nodes.forEach((spec, index) => {
+    const node = registry.create(
+      nodes,
+      '',
+      nodeObject(spec, index, options.random, registry.now(), tainted),
+    );
+    registry.create(leases, 'kube-node-lease', nodeLease(node, registry.now()));
+  });
+}
