@@ -23,6 +23,8 @@ export interface EmbeddedClusterOptions {
   /** Reuse a CA and token (so an existing kubeconfig keeps working); new ones otherwise. */
   readonly identity?: { readonly caCert: string; readonly caKey: string; readonly token: string };
   readonly log?: (line: string) => void;
+  /** Watch history length (events); older resource versions answer 410 Gone. */
+  readonly historySize?: number;
   readonly onRequest?: (method: string, path: string, status: number, ms: number) => void;
 }
 
@@ -42,7 +44,7 @@ export async function startEmbeddedCluster(
   const log = options.log ?? (() => undefined);
   const certificates = await createCertificates(new Date(options.clock.now()), options.identity);
   const token = options.identity?.token ?? randomBytes(32).toString('hex');
-  const store = new MemoryStore();
+  const store = new MemoryStore(options.historySize ? { historySize: options.historySize } : {});
   const registry = new Registry({ store, clock: options.clock, random: options.random });
   const namespaceController = new NamespaceController({
     registry,

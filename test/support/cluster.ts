@@ -61,7 +61,13 @@ export function kubectlDispatcher(): string {
 }
 
 export async function startTestCluster(
-  options: { workers?: number; name?: string; clock?: Clock; seed?: number } = {},
+  options: {
+    workers?: number;
+    name?: string;
+    clock?: Clock;
+    seed?: number;
+    historySize?: number;
+  } = {},
 ): Promise<TestCluster> {
   const home = await mkdtemp(join(tmpdir(), 'kubelab-it-'));
   const name = options.name ?? 'lab';
@@ -72,6 +78,7 @@ export async function startTestCluster(
     // A clock that stands still at "now": server-side ages are always 0s, output is stable.
     clock: options.clock ?? new FakeClock(Math.floor(Date.now() / 1000) * 1000),
     random: seededRandom(options.seed ?? 1),
+    ...(options.historySize ? { historySize: options.historySize } : {}),
   });
   const kubeconfig = join(home, 'kubeconfig');
   await writeKubeconfig(
