@@ -58,10 +58,23 @@ export function humanDuration(ms: number): string {
   return `${Math.trunc(hours / 24 / 365)}y`;
 }
 
+const parsedTimes = new Map<string, number>();
+
+/** Date.parse with a small cache: thousands of objects share a handful of timestamps. */
+function parseTime(timestamp: string): number {
+  let at = parsedTimes.get(timestamp);
+  if (at === undefined) {
+    at = Date.parse(timestamp);
+    if (parsedTimes.size > 4096) parsedTimes.clear();
+    parsedTimes.set(timestamp, at);
+  }
+  return at;
+}
+
 /** `translateTimestampSince`: an age, or `<unknown>` for no timestamp. */
 export function age(timestamp: unknown, now: number): string {
   if (typeof timestamp !== 'string' || !timestamp) return '<unknown>';
-  const at = Date.parse(timestamp);
+  const at = parseTime(timestamp);
   return Number.isNaN(at) ? '<unknown>' : humanDuration(now - at);
 }
 
@@ -116,8 +129,8 @@ function podStatus(pod: Obj, now: number): { ready: string; status: string; rest
   if (status.reason) reason = String(status.reason);
 
   const lastTermination = (cs: Obj): number => {
-    const terminated = obj(obj(cs.lastState).terminated);
-    const at = Date.parse(String(terminated.finishedAt ?? ''));
+    const finishedAt = obj(obj(cs.lastState).terminated).finishedAt;
+    const at = typeof finishedAt === 'string' ? parseTime(finishedAt) : NaN;
     return Number.isNaN(at) ? 0 : at;
   };
 

@@ -19,7 +19,8 @@ import { bucketOf, type DeleteOptions, type Registry } from '../registry/registr
 import { parseJson, parseStructured, readBody } from './body';
 import { parseMediaType, wantsTable, type MediaType } from './negotiate';
 import { decodeProtobufObject, decodeProtobufDeleteOptions } from './protobuf';
-import { parseIncludeObject, toTable } from './tables';
+import { cachedJson, RawJson } from './json-cache';
+import { parseIncludeObject, toTableJson } from './tables';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
@@ -198,7 +199,7 @@ export class ResourceHandlers {
       this.deps.send(
         exchange,
         status,
-        toTable(
+        toTableJson(
           bucketOf(type),
           [object],
           { resourceVersion: object.metadata.resourceVersion ?? '' },
@@ -212,7 +213,11 @@ export class ResourceHandlers {
       );
       return;
     }
-    this.deps.send(exchange, status, object);
+    this.deps.send(
+      exchange,
+      status,
+      object.metadata.resourceVersion ? new RawJson(cachedJson(object)) : object,
+    );
   }
 
   private list(exchange: Exchange, type: ResourceType, namespace: string): void {
@@ -236,7 +241,7 @@ export class ResourceHandlers {
       this.deps.send(
         exchange,
         200,
-        toTable(bucketOf(type), result.items, metadata, {
+        toTableJson(bucketOf(type), result.items, metadata, {
           version: table,
           include: parseIncludeObject(query.get('includeObject')),
           noHeaders: query.get('noHeaders') === 'true',
@@ -245,12 +250,13 @@ export class ResourceHandlers {
       );
       return;
     }
-    this.deps.send(exchange, 200, {
-      kind: type.listKind,
-      apiVersion: apiVersionOf(type),
-      metadata,
-      items: result.items,
-    });
+    this.deps.send(
+      exchange,
+      200,
+      new RawJson(
+        `{"kind":"${type.listKind}","apiVersion":"${apiVersionOf(type)}","metadata":${JSON.stringify(metadata)},"items":[${result.items.map(cachedJson).join(',')}]}`,
+      ),
+    );
   }
 
   private get(exchange: Exchange, type: ResourceType, namespace: string, name: string): void {

@@ -16,7 +16,8 @@ import { acceptable, parseAccept, wantsAggregatedDiscovery, wantsTable } from '.
 import { createOpenApi } from './openapi';
 import { ResourceHandlers, type Exchange, type PodRuntime } from './resources';
 import { route } from './router';
-import { parseIncludeObject, toTable } from './tables';
+import { cachedJson, RawJson } from './json-cache';
+import { parseIncludeObject, toTableJson } from './tables';
 
 export interface TlsMaterial {
   readonly cert: string;
@@ -72,7 +73,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (res.headersSent) return;
     for (const warning of [...new Set(exchange.warnings)])
       res.appendHeader('Warning', warningHeader(warning));
-    const text = JSON.stringify(body);
+    const text = body instanceof RawJson ? body.text : JSON.stringify(body);
     res.writeHead(status, {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache, private',
@@ -127,10 +128,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.flushHeaders();
     let headersSent = false;
     let closed = false;
-    const encode = (type2: string, object: unknown): string => {
-      let payload = object;
-      if (table && type2 !== 'ERROR' && type2 !== 'BOOKMARK') {
-        const tableObject = toTable(
+    const encode = (eventType: string, object: unknown): string => {
+      if (table && eventType !== 'ERROR' && eventType !== 'BOOKMARK') {
+        const tableObject = toTableJson(
           bucketOf(type),
           [object as KubeObject],
           { resourceVersion: (object as KubeObject).metadata.resourceVersion ?? '' },
@@ -142,9 +142,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           },
         );
         headersSent = true;
-        payload = tableObject;
+        return `{"type":"${eventType}","object":${tableObject.text}}\n`;
       }
-      return `${JSON.stringify({ type: type2, object: payload })}\n`;
+      // Stored objects are shared by every watcher: their JSON is computed once.
+      return `{"type":"${eventType}","object":${cachedJson(object as object)}}\n`;
     };
     const limit = options.maxWatchBufferBytes ?? WATCH_BUFFER;
     const write = (line: string): boolean => {

@@ -6,6 +6,7 @@
 import type { KubeObject } from '../../kube/objects';
 import { errors } from '../../kube/status';
 import { printerFor, type ColumnDefinition } from '../printers';
+import { cachedJson, cachedMetadataJson, RawJson } from './json-cache';
 
 export type IncludeObject = 'Metadata' | 'Object' | 'None';
 
@@ -30,36 +31,33 @@ export interface Table {
   rows: Array<{ cells: unknown[]; object: unknown }>;
 }
 
-function rowObject(object: KubeObject, options: TableOptions): unknown {
+function rowObjectJson(object: KubeObject, options: TableOptions): string {
   switch (options.include) {
     case 'None':
-      return null;
+      return 'null';
     case 'Object':
-      return object;
+      return cachedJson(object);
     case 'Metadata':
-      return {
-        kind: 'PartialObjectMetadata',
-        apiVersion: `meta.k8s.io/${options.version}`,
-        metadata: object.metadata,
-      };
+      return `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/${options.version}","metadata":${cachedMetadataJson(object)}}`;
   }
 }
 
-export function toTable(
+/**
+ * The same Table as `toTable`, serialized: row objects come from the JSON cache, so listing
+ * thousands of unchanged objects costs little more than copying their bytes.
+ */
+export function toTableJson(
   bucket: string,
   objects: readonly KubeObject[],
   metadata: Table['metadata'],
   options: TableOptions,
-): Table {
+): RawJson {
   const printer = printerFor(bucket);
-  return {
-    kind: 'Table',
-    apiVersion: `meta.k8s.io/${options.version}`,
-    metadata,
-    columnDefinitions: options.noHeaders ? null : printer.columns,
-    rows: objects.map((object) => ({
-      cells: printer.cells(object, options.now),
-      object: rowObject(object, options),
-    })),
-  };
+  let text = `{"kind":"Table","apiVersion":"meta.k8s.io/${options.version}","metadata":${JSON.stringify(metadata)},"columnDefinitions":${options.noHeaders ? 'null' : JSON.stringify(printer.columns)},"rows":[`;
+  for (let i = 0; i < objects.length; i++) {
+    const object = objects[i]!;
+    if (i > 0) text += ',';
+    text += `{"cells":${JSON.stringify(printer.cells(object, options.now))},"object":${rowObjectJson(object, options)}}`;
+  }
+  return new RawJson(`${text}]}`);
 }

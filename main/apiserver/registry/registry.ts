@@ -232,9 +232,16 @@ export class Registry {
         throw this.expiredContinue(token.start);
       }
       items = snapshot.items;
-      // The token's start key is the last returned key plus NUL: resume at the first key after it.
-      start = items.findIndex((o) => this.itemKey(o) >= token.start);
-      if (start < 0) start = items.length;
+      // The token's start key is the last returned key plus NUL: resume at the first key after
+      // it (items are in key order, so a binary search finds it).
+      let low = 0;
+      let high = items.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (this.itemKey(items[mid]!) < token.start) low = mid + 1;
+        else high = mid;
+      }
+      start = low;
     } else {
       const listed = this.store.list(
         bucketOf(type),

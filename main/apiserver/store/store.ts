@@ -124,8 +124,23 @@ function entryKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
+/**
+ * The stored copy of an object, stamped with its revision and deep-frozen: stored objects are
+ * shared by every reader and their serialized JSON is cached (http/json-cache.ts), so a stray
+ * mutation would be a silent lie to every client. Frozen, it throws where it happens instead.
+ */
 function withRevision(object: KubeObject, revision: number): KubeObject {
-  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+  return deepFreeze({
+    ...object,
+    metadata: { ...object.metadata, resourceVersion: String(revision) },
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+  return value;
 }
 
 export class MemoryStore {
