@@ -3,14 +3,15 @@
  * started, list those running. Running clusters are recorded in the state folder
  * (`clusters/<name>.json`) so other `kubelab` processes find them.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { realClock } from '../base/clock';
 import { mathRandom, seededRandom } from '../base/random';
 import { writeKubeconfig } from '../cluster/kubeconfig';
-import { startEmbeddedCluster } from '../cluster/embedded';
+import { startEmbeddedCluster, type EmbeddedCluster } from '../cluster/embedded';
+import { FAILPOINTS, type Failpoint } from '../apiserver/store/persistent';
 import { isDns1123Label } from '../kube/validation/names';
 import { readJsonFile, stateDir, writeFileAtomic } from '../platform/state';
 import { UsageError, type CliIo } from './io';
@@ -82,6 +83,63 @@ export function parseSeed(value: string): number {
 }
 
 /**
+ * Test-only: `KUBELAB_FAILPOINT=<failpoint>:<n>` kills this process with SIGKILL at the n-th hit
+ * of a store failpoint (see apiserver/store/persistent.ts), so the persistence tests can prove a
+ * real crash at that point loses no acknowledged write. Not for users: it exists to crash.
+ */
+function failpointFromEnv(env: NodeJS.ProcessEnv): ((name: Failpoint) => void) | undefined {
+  const spec = env.KUBELAB_FAILPOINT;
+  if (!spec) return undefined;
+  const match = /^(.+):(\d+)$/.exec(spec);
+  const name = FAILPOINTS.find((point) => point === match?.[1]);
+  const count = Number(match?.[2]);
+  if (!name || !(count >= 1)) {
+    throw new UsageError(
+      `invalid KUBELAB_FAILPOINT "${spec}": expected <failpoint>:<n> with a failpoint from ${FAILPOINTS.join(', ')} and n >= 1`,
+    );
+  }
+  let hits = 0;
+  return (point) => {
+    if (point === name && ++hits === count) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/**
+ * Claims a data folder for this process: `<dir>/lock` holds the pid of the cluster using it, so a
+ * second cluster on the same folder is refused instead of corrupting it. A lock left by a process
+ * that no longer runs is taken over. Returns the release function.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const lock = join(dir, 'lock');
+  const release = async (): Promise<void> => {
+    const holder = (await readFile(lock, 'utf8').catch(() => '')).trim();
+    if (holder === String(process.pid)) await rm(lock, { force: true });
+  };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lock, 'wx', 0o600);
+      try {
+        await handle.writeFile(`${process.pid}\n`);
+      } finally {
+        await handle.close();
+      }
+      return release;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new UsageError(
+        `the data folder ${dir} is in use by another running cluster (pid ${holder}); stop that one first (if no such cluster runs, remove ${lock})`,
+      );
+    }
+    await rm(lock, { force: true });
+  }
+  throw new UsageError(`another process is starting a cluster on the data folder ${dir}`);
+}
+
+/**
  * Starts a cluster and keeps it running until `stop` is called. Prints exactly one line on
  * stdout when it serves: `ready: kubeconfig=<path> server=<url> context=<ctx>`.
  */
@@ -89,11 +147,7 @@ export async function startCluster(options: StartOptions, io: CliIo): Promise<()
   const nameErrors = isDns1123Label(options.name);
   if (nameErrors.length)
     throw new UsageError(`invalid cluster name "${options.name}": ${nameErrors[0]}`);
-  if (options.dataDir) {
-    throw new UsageError(
-      '--data-dir is not supported yet: this version keeps the cluster in memory only',
-    );
-  }
+  const failpoint = failpointFromEnv(io.env);
   const existing = (await runningClusters(io.env)).find((c) => c.name === options.name);
   if (existing) {
     throw new UsageError(
@@ -102,14 +156,24 @@ export async function startCluster(options: StartOptions, io: CliIo): Promise<()
   }
   const started = performance.now();
   const log = (line: string): void => io.err(`kubelab: ${line}\n`);
-  const cluster = await startEmbeddedCluster({
-    name: options.name,
-    workers: options.workers,
-    port: options.port,
-    clock: realClock,
-    random: options.seed === undefined ? mathRandom : seededRandom(options.seed),
-    log,
-  });
+  const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  const unlock = dataDir ? await lockDataDir(dataDir) : async () => undefined;
+  let cluster: EmbeddedCluster;
+  try {
+    cluster = await startEmbeddedCluster({
+      name: options.name,
+      workers: options.workers,
+      port: options.port,
+      clock: realClock,
+      random: options.seed === undefined ? mathRandom : seededRandom(options.seed),
+      log,
+      ...(dataDir ? { dataDir } : {}),
+      ...(failpoint ? { failpoint } : {}),
+    });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const context = `kubelab-${options.name}`;
   const kubeconfig = resolve(
     options.kubeconfig ??
@@ -138,8 +202,13 @@ export async function startCluster(options: StartOptions, io: CliIo): Promise<()
   );
   io.out(`ready: kubeconfig=${kubeconfig} server=${cluster.server} context=${context}\n`);
   return async () => {
-    await cluster.stop();
-    await rm(recordFile, { force: true });
+    try {
+      // With a data folder this also flushes and closes the store.
+      await cluster.stop();
+    } finally {
+      await rm(recordFile, { force: true });
+      await unlock();
+    }
     log(`cluster "${options.name}" stopped`);
   };
 }

@@ -7,8 +7,9 @@
 import { randomUuid, type Random } from '../base/random';
 import { findResource } from '../kube/resources';
 import { KUBERNETES_VERSION } from '../kube/version';
-import type { Registry } from '../apiserver/registry/registry';
+import { bucketOf, type Registry } from '../apiserver/registry/registry';
 import type { KubeObject } from '../kube/objects';
+import type { ResourceType } from '../kube/resources';
 
 export interface NodeSpec {
   readonly name: string;
@@ -169,9 +170,33 @@ export interface BootstrapOptions {
   readonly nodes: readonly NodeSpec[];
 }
 
-/** Creates the objects of a fresh cluster. */
+/** The stored object, if there is one (without the registry's 404 for the usual case). */
+function stored(
+  registry: Registry,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+): KubeObject | undefined {
+  return registry.store.get({
+    resource: bucketOf(type),
+    namespace: type.namespaced ? namespace : '',
+    name,
+  });
+}
+
+/**
+ * Creates the objects of a fresh cluster that do not exist yet. A fresh cluster gets all of them;
+ * a cluster restarted from its data folder keeps what it has, changes included, and gains only
+ * what is missing (the nodes of a larger --workers, or a system namespace someone deleted, which
+ * kube-apiserver recreates too) — never a duplicate, never a reset.
+ */
 export function bootstrapCluster(options: BootstrapOptions): void {
   const { registry } = options;
+  const ensure = (type: ResourceType, namespace: string, object: KubeObject): void => {
+    if (!stored(registry, type, namespace, object.metadata.name ?? '')) {
+      registry.create(type, namespace, object);
+    }
+  };
   for (const name of [
     'default',
     'kube-node-lease',
@@ -179,9 +204,9 @@ export function bootstrapCluster(options: BootstrapOptions): void {
     'kube-system',
     'local-path-storage',
   ]) {
-    registry.create(namespaces, '', { metadata: { name } });
+    ensure(namespaces, '', { metadata: { name } });
   }
-  registry.create(services, 'default', {
+  ensure(services, 'default', {
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: {
       clusterIP: '10.96.0.1',
@@ -192,7 +217,7 @@ export function bootstrapCluster(options: BootstrapOptions): void {
       type: 'ClusterIP',
     },
   });
-  registry.create(services, 'kube-system', {
+  ensure(services, 'kube-system', {
     metadata: {
       name: 'kube-dns',
       labels: {
@@ -217,11 +242,12 @@ export function bootstrapCluster(options: BootstrapOptions): void {
   });
   const tainted = options.nodes.some((n) => n.role === 'worker');
   options.nodes.forEach((spec, index) => {
-    const node = registry.create(
-      nodes,
-      '',
-      nodeObject(spec, index, options.random, registry.now(), tainted),
-    );
-    registry.create(leases, 'kube-node-lease', nodeLease(node, registry.now()));
+    // Node objects draw on the random source: only for nodes that are really made.
+    const node =
+      stored(registry, nodes, '', spec.name) ??
+      registry.create(nodes, '', nodeObject(spec, index, options.random, registry.now(), tainted));
+    if (!stored(registry, leases, 'kube-node-lease', spec.name)) {
+      registry.create(leases, 'kube-node-lease', nodeLease(node, registry.now()));
+    }
   });
 }

@@ -69,8 +69,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let serverAddress = '127.0.0.1:0';
 
   const send = (exchange: Exchange, status: number, body: unknown): void => {
+    const method = exchange.req.method ?? 'GET';
+    if (method === 'GET' || method === 'HEAD') {
+      write(exchange, status, body);
+      return;
+    }
+    // A write is acknowledged only once the store has it on disk (persistent store; the memory
+    // store resolves at once). If the disk failed, the client must not be told it succeeded.
+    options.registry.store.flushed().then(
+      () => write(exchange, status, body),
+      (error: unknown) =>
+        write(
+          exchange,
+          500,
+          toStatus(errors.internal(error instanceof Error ? error.message : String(error))),
+        ),
+    );
+  };
+
+  const write = (exchange: Exchange, status: number, body: unknown): void => {
     const { res } = exchange;
-    if (res.headersSent) return;
+    if (res.headersSent || res.destroyed) return;
     for (const warning of [...new Set(exchange.warnings)])
       res.appendHeader('Warning', warningHeader(warning));
     const text = body instanceof RawJson ? body.text : JSON.stringify(body);

@@ -10,6 +10,11 @@ import { NO_CHANGE, StoreError, type MemoryStore, type ObjectKey, type StoreEven
 /** Makes a fresh, empty store; `reopen` (for persistent stores) returns the store as restarted. */
 export interface StoreFactory {
   create(): Promise<MemoryStore> | MemoryStore;
+  /**
+   * Stops `store` cleanly and opens it again from what it persisted. Stores that keep nothing
+   * across a restart leave it out, and the restart cases are skipped for them.
+   */
+  reopen?(store: MemoryStore): Promise<MemoryStore>;
 }
 
 function pod(namespace: string, name: string, labels: Record<string, string> = {}): KubeObject {
@@ -258,6 +263,63 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
       store.create(key('', 'n', '/nodes'), { metadata: { name: 'n' } });
       store.delete(key('ns', 'a'));
       expect(store.revision).toBe(start + 3);
+    });
+
+    const { reopen } = factory;
+    describe.runIf(reopen !== undefined)('across a restart', () => {
+      const restart = (store: MemoryStore): Promise<MemoryStore> => reopen!(store);
+
+      it('RunTestCreate and RunTestGet: objects keep their content, uid and resourceVersion', async () => {
+        const store = await factory.create();
+        const a = store.create(key('ns', 'a'), pod('ns', 'a', { app: 'x' }));
+        const node = store.create(key('', 'n', '/nodes'), { metadata: { name: 'n' } });
+        const revision = store.revision;
+        const restarted = await restart(store);
+        expect(restarted.revision).toBe(revision);
+        expect(restarted.get(key('ns', 'a'))).toEqual(a);
+        expect(restarted.get(key('', 'n', '/nodes'))).toEqual(node);
+        expect(restarted.get(key('ns', 'a'))?.metadata.uid).toBe('uid-a');
+        expect(Object.isFrozen(restarted.get(key('ns', 'a'))?.metadata.labels)).toBe(true);
+        expect(restarted.list('/pods').items.map((o) => o.metadata.name)).toEqual(['a']);
+      });
+
+      it('RunTestGuaranteedUpdate and RunTestUnconditionalDelete: the last write wins, deleted stays deleted', async () => {
+        const store = await factory.create();
+        store.create(key('ns', 'a'), pod('ns', 'a'));
+        store.create(key('ns', 'b'), pod('ns', 'b'));
+        const updated = store.guaranteedUpdate(key('ns', 'a'), (c) => ({ ...c, spec: { v: 2 } }));
+        store.delete(key('ns', 'b'));
+        const restarted = await restart(store);
+        expect(restarted.get(key('ns', 'a'))).toEqual(updated);
+        expect(restarted.get(key('ns', 'b'))).toBeUndefined();
+        expect(restarted.count('/pods')).toBe(1);
+      });
+
+      it('revisions continue from the last write, never reusing a resourceVersion', async () => {
+        const store = await factory.create();
+        store.create(key('ns', 'a'), pod('ns', 'a'));
+        store.delete(key('ns', 'a'));
+        const revision = store.revision;
+        const restarted = await restart(store);
+        const created = restarted.create(key('ns', 'a'), pod('ns', 'a'));
+        expect(created.metadata.resourceVersion).toBe(String(revision + 1));
+      });
+
+      it('RunTestWatchFromNonZero: a resourceVersion from before the restart answers Expired', async () => {
+        const store = await factory.create();
+        store.create(key('ns', 'a'), pod('ns', 'a'));
+        const before = store.revision;
+        store.create(key('ns', 'b'), pod('ns', 'b'));
+        const restarted = await restart(store);
+        expect(() =>
+          restarted.watch({ resource: '/pods', sinceRevision: before }, () => true),
+        ).toThrow(/^too old resource version/);
+        const { events, sink } = collect();
+        restarted.watch({ resource: '/pods', sinceRevision: restarted.revision }, sink);
+        restarted.create(key('ns', 'c'), pod('ns', 'c'));
+        await tick();
+        expect(events.map((e) => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'c']]);
+      });
     });
   });
 }

@@ -86,6 +86,7 @@ export interface ListResult {
 }
 
 interface Entry {
+  readonly key: ObjectKey;
   readonly object: KubeObject;
   readonly revision: number;
 }
@@ -134,6 +135,10 @@ function withRevision(object: KubeObject, revision: number): KubeObject {
     ...object,
     metadata: { ...object.metadata, resourceVersion: String(revision) },
   });
+}
+
+function copyKey(key: ObjectKey): ObjectKey {
+  return Object.freeze({ resource: key.resource, namespace: key.namespace, name: key.name });
 }
 
 function deepFreeze<T>(value: T): T {
@@ -212,7 +217,7 @@ export class MemoryStore {
     if (bucket.entries.has(k)) throw new StoreError('AlreadyExists', `${key.name} already exists`);
     const revision = ++this.currentRevision;
     const stored = withRevision(object, revision);
-    bucket.entries.set(k, { object: stored, revision });
+    bucket.entries.set(k, { key: copyKey(key), object: stored, revision });
     bucket.sortedKeys = undefined;
     this.record({ type: 'ADDED', key, object: stored, prev: undefined, revision });
     this.emitMutation({ op: 'put', key, object: stored, revision });
@@ -238,7 +243,7 @@ export class MemoryStore {
     if (next === NO_CHANGE) return entry.object;
     const revision = ++this.currentRevision;
     const stored = withRevision(next, revision);
-    bucket.entries.set(k, { object: stored, revision });
+    bucket.entries.set(k, { key: entry.key, object: stored, revision });
     this.record({ type: 'MODIFIED', key, object: stored, prev: entry.object, revision });
     this.emitMutation({ op: 'put', key, object: stored, revision });
     return stored;
@@ -322,6 +327,43 @@ export class MemoryStore {
   /** Closes every watch (server shutdown). */
   closeAllWatches(reason: string): void {
     for (const watcher of [...this.watchers]) this.closeWatcher(watcher, reason);
+  }
+
+  /**
+   * Resolves when every write applied so far is durable. The HTTP layer awaits it before it
+   * answers a write, so a client is never told "created" about something a crash could lose.
+   * Memory holds nothing across a restart, so for this store "durable" is "applied": at once.
+   */
+  flushed(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Every stored object with its key, bucket by bucket in no set order (for snapshots). */
+  *entries(): IterableIterator<{ readonly key: ObjectKey; readonly object: KubeObject }> {
+    for (const bucket of this.buckets.values()) {
+      for (const entry of bucket.entries.values()) yield { key: entry.key, object: entry.object };
+    }
+  }
+
+  /**
+   * Puts back an object exactly as it was stored before a restart (persistence replaying its
+   * snapshot and log): same resourceVersion, deep-frozen, no new revision, no watch event.
+   * Call before serving; `startRevision` must already cover its resourceVersion.
+   */
+  protected restore(key: ObjectKey, object: KubeObject): void {
+    const revision = Number(object.metadata.resourceVersion);
+    if (!Number.isSafeInteger(revision) || revision < 1 || revision > this.currentRevision) {
+      throw new Error(
+        `cannot restore ${key.resource} ${key.namespace}/${key.name}: resourceVersion "${object.metadata.resourceVersion ?? ''}" is not a revision up to ${this.currentRevision}`,
+      );
+    }
+    const bucket = this.bucket(key.resource);
+    bucket.entries.set(entryKey(key.namespace, key.name), {
+      key: copyKey(key),
+      object: deepFreeze(object),
+      revision,
+    });
+    bucket.sortedKeys = undefined;
   }
 
   /** Delivers queued events now instead of on the next microtask. */
