@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from './clock';
+import { FakeClock, SimulatedClock } from './clock';
 
 describe('FakeClock', () => {
   it('fires timers in due order, with now() at each due time', () => {
@@ -40,5 +40,57 @@ describe('FakeClock', () => {
     }, 5);
     clock.advance(10);
     expect(at).toEqual([5, 10]);
+  });
+});
+
+describe('SimulatedClock', () => {
+  it('follows its base clock and fires timers at cluster time', () => {
+    const base = new FakeClock(1_000_000);
+    const clock = new SimulatedClock(base, { offset: 5_000 });
+    const fired: number[] = [];
+    clock.setTimeout(() => fired.push(clock.now()), 50_000);
+    base.advance(1_000);
+    expect(clock.now()).toBe(1_006_000);
+    expect(fired).toEqual([]);
+    base.advance(49_000);
+    expect(fired).toEqual([1_055_000]);
+  });
+
+  it('advance fires every timer on the way, in order, each at its own due time', () => {
+    const base = new FakeClock(0);
+    const clock = new SimulatedClock(base);
+    const seen: Array<[string, number]> = [];
+    clock.setInterval(() => seen.push(['lease', clock.now()]), 10_000);
+    clock.setTimeout(() => seen.push(['grace', clock.now()]), 40_000);
+    clock.advance(40_000);
+    expect(seen).toEqual([
+      ['lease', 10_000],
+      ['lease', 20_000],
+      ['lease', 30_000],
+      ['lease', 40_000],
+      ['grace', 40_000],
+    ]);
+    expect(clock.now()).toBe(40_000);
+    expect(clock.offset).toBe(40_000);
+    base.advance(10_000);
+    expect(seen.at(-1)).toEqual(['lease', 50_000]);
+    expect(seen).toHaveLength(6);
+  });
+
+  it('a timer added by a callback waits for its own due time; cancelled timers never fire', () => {
+    const base = new FakeClock(0);
+    const clock = new SimulatedClock(base);
+    const seen: number[] = [];
+    const cancel = clock.setTimeout(() => seen.push(-1), 5);
+    clock.setTimeout(() => {
+      seen.push(clock.now());
+      clock.setTimeout(() => seen.push(clock.now()), 100);
+    }, 10);
+    cancel();
+    clock.advance(50);
+    expect(seen).toEqual([10]);
+    base.advance(60);
+    expect(seen).toEqual([10, 110]);
+    expect(() => clock.advance(-1)).toThrow(RangeError);
   });
 });
