@@ -705,6 +705,38 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   },
 };
 
+// --------------------------------------------------------------------------------------------
+// Kubelab's simulator controls (kubelab.dev/v1alpha1; no upstream counterpart)
+
+const SIM = 'dev.kubelab.v1alpha1';
+
+const clockPrinter = simple([
+  [
+    column('Pace', 'string', doc(`${SIM}.ClockSpec`, 'pace')),
+    (o) => String(obj(o.spec).pace ?? ''),
+  ],
+  [
+    column('Advanced', 'string', doc(`${SIM}.ClockStatus`, 'advancedSeconds')),
+    (o) => humanDuration(Number(obj(o.status).advancedSeconds ?? 0) * 1000),
+  ],
+]);
+
+const kubeletPrinter = simple([
+  [
+    column('Desired', 'string', doc(`${SIM}.KubeletSpec`, 'state')),
+    (o) => String(obj(o.spec).state ?? ''),
+  ],
+  [
+    column('State', 'string', doc(`${SIM}.KubeletStatus`, 'state')),
+    (o) => String(obj(o.status).state ?? ''),
+  ],
+]);
+
+const SIMULATOR_PRINTERS: Readonly<Record<string, Printer>> = {
+  'kubelab.dev/clocks': clockPrinter,
+  'kubelab.dev/kubelets': kubeletPrinter,
+};
+
 /** The default convertor for kinds without a printer: Name and an absolute `Created At`. */
 const defaultPrinter: Printer = {
   columns: [nameColumn(), column('Created At', 'date', doc(META, 'creationTimestamp'))],
@@ -713,5 +745,5 @@ const defaultPrinter: Printer = {
 
 /** The printer of a store bucket (`apps/daemonsets`). */
 export function printerFor(bucket: string): Printer {
-  return PRINTERS[bucket] ?? defaultPrinter;
+  return PRINTERS[bucket] ?? SIMULATOR_PRINTERS[bucket] ?? defaultPrinter;
 }

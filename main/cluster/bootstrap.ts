@@ -163,6 +163,38 @@ const namespaces = findResource('', 'v1', 'namespaces')!;
 const services = findResource('', 'v1', 'services')!;
 const nodes = findResource('', 'v1', 'nodes')!;
 const leases = findResource('coordination.k8s.io', 'v1', 'leases')!;
+const kubelets = findResource('kubelab.dev', 'v1alpha1', 'kubelets')!;
+
+/**
+ * A node's simulated kubelet (kubelab.dev/v1alpha1 Kubelet), running. Owned by its Node, so it
+ * goes when the node does.
+ */
+export function ensureKubelet(registry: Registry, node: KubeObject): void {
+  const name = node.metadata.name ?? '';
+  if (stored(registry, kubelets, '', name)) return;
+  registry.create(kubelets, '', {
+    apiVersion: 'kubelab.dev/v1alpha1',
+    kind: 'Kubelet',
+    metadata: {
+      name,
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid ?? '' }],
+    },
+    spec: { state: 'Running' },
+  } as KubeObject);
+  registry.modify(
+    kubelets,
+    '',
+    name,
+    (current) => {
+      (current as { status?: unknown }).status = {
+        state: 'Running',
+        lastTransitionTime: registry.now(),
+      };
+      return current;
+    },
+    { subresource: 'status' },
+  );
+}
 
 export interface BootstrapOptions {
   readonly registry: Registry;
@@ -249,5 +281,6 @@ export function bootstrapCluster(options: BootstrapOptions): void {
     if (!stored(registry, leases, 'kube-node-lease', spec.name)) {
       registry.create(leases, 'kube-node-lease', nodeLease(node, registry.now()));
     }
+    ensureKubelet(registry, node);
   });
 }

@@ -9,7 +9,7 @@
  */
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { Clock } from '../base/clock';
+import { SimulatedClock, type Clock } from '../base/clock';
 import type { Random } from '../base/random';
 import { MemoryStore } from '../apiserver/store/store';
 import type { DurableFs } from '../apiserver/store/durable-fs';
@@ -18,10 +18,13 @@ import {
   PersistentStore,
   type Failpoint,
 } from '../apiserver/store/persistent';
-import { Registry } from '../apiserver/registry/registry';
+import { bucketOf, Registry } from '../apiserver/registry/registry';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../apiserver/http/server';
 import { createCertificates, type ClusterCertificates } from '../apiserver/tls';
 import { NamespaceController } from '../controllers/namespaces';
+import { ensureClock } from '../controllers/clock';
+import { findResource } from '../kube/resources';
+import { CLOCK_NAME } from '../kube/simulator-types';
 import { nodeDurableFs } from '../platform/durable-fs';
 import { bootstrapCluster, kindNodeNames } from './bootstrap';
 
@@ -31,7 +34,10 @@ export interface EmbeddedClusterOptions {
   readonly workers: number;
   /** 0 picks a free port (with a data folder: the last one, if it is still free). */
   readonly port: number;
+  /** The base clock (the wall clock, or a FakeClock in tests); the cluster runs ahead of it by what it has been advanced. */
   readonly clock: Clock;
+  /** The pace of a new cluster's Clock (a kept cluster keeps its own). Default: Realistic. */
+  readonly pace?: 'Instant' | 'Realistic';
   readonly random: Random;
   /**
    * Reuse a CA and token (so an existing kubeconfig keeps working); new ones otherwise. A data
@@ -60,6 +66,8 @@ export interface EmbeddedCluster {
   readonly certificates: ClusterCertificates;
   readonly registry: Registry;
   readonly api: ApiServer;
+  /** Cluster time: the base clock plus what the cluster has been advanced. */
+  readonly clock: SimulatedClock;
   /** Stops serving, then (with a data folder) flushes and closes the store. */
   stop(): Promise<void>;
 }
@@ -231,10 +239,20 @@ export async function startEmbeddedCluster(
   const closeStore = async (): Promise<void> => {
     if (store instanceof PersistentStore) await store.close();
   };
-  const registry = new Registry({ store, clock: options.clock, random: options.random });
+  // A kept cluster continues from the time it had been advanced to.
+  const keptClock = store.get({
+    resource: bucketOf(findResource('kubelab.dev', 'v1alpha1', 'clocks')!),
+    namespace: '',
+    name: CLOCK_NAME,
+  }) as { status?: { advancedSeconds?: unknown } } | undefined;
+  const advanced = Number(keptClock?.status?.advancedSeconds ?? 0);
+  const clock = new SimulatedClock(options.clock, {
+    offset: Number.isFinite(advanced) ? advanced * 1000 : 0,
+  });
+  const registry = new Registry({ store, clock, random: options.random });
   const namespaceController = new NamespaceController({
     registry,
-    clock: options.clock,
+    clock,
     caCert: certificates.caCert,
     log,
   });
@@ -246,12 +264,14 @@ export async function startEmbeddedCluster(
       random: options.random,
       nodes: kindNodeNames(options.name, options.workers),
     });
+    ensureClock(registry, options.pace ?? 'Realistic');
     store.flush();
     await store.flushed();
     api = await listen(
       {
         registry,
-        clock: options.clock,
+        clock,
+        advanceableClock: clock,
         tls: { cert: certificates.cert, key: certificates.key },
         token,
         log,
@@ -279,6 +299,7 @@ export async function startEmbeddedCluster(
     certificates,
     registry,
     api: server,
+    clock,
     async stop() {
       namespaceController.stop();
       await server.close();

@@ -255,6 +255,16 @@ export function applyDefaults(object: KubeObject): void {
         defaultTemplate(spec);
       }
       break;
+    case 'kubelab.dev/v1alpha1/Clock': {
+      const clock = ensure(o, 'spec');
+      if (isUnset(clock.pace)) clock.pace = 'Realistic';
+      break;
+    }
+    case 'kubelab.dev/v1alpha1/Kubelet': {
+      const kubelet = ensure(o, 'spec');
+      if (isUnset(kubelet.state)) kubelet.state = 'Running';
+      break;
+    }
     default:
       break;
   }

@@ -32,6 +32,11 @@ export interface ResourceType {
   readonly subresources: readonly Subresource[];
   /** The generated schema name, e.g. `io.k8s.api.apps.v1.DaemonSet`. */
   readonly schema: string;
+  /**
+   * Served as a CustomResourceDefinition's resource would be (Kubelab's own group): JSON and YAML
+   * bodies only, and no strategic merge patch (kubectl falls back to a JSON merge patch).
+   */
+  readonly custom: boolean;
 }
 
 const ALL_VERBS: readonly Verb[] = [
@@ -58,6 +63,7 @@ interface Spec {
   verbs?: readonly Verb[];
   subresources?: Subresource[];
   schemaPrefix: string;
+  custom?: boolean;
 }
 
 function resource(spec: Spec): ResourceType {
@@ -74,11 +80,21 @@ function resource(spec: Spec): ResourceType {
     verbs: spec.verbs ?? ALL_VERBS,
     subresources: spec.subresources ?? [],
     schema: `${spec.schemaPrefix}.${spec.kind}`,
+    custom: spec.custom ?? false,
   };
 }
 
 const core = { group: '', version: 'v1', schemaPrefix: 'io.k8s.api.core.v1' };
 const apps = { group: 'apps', version: 'v1', schemaPrefix: 'io.k8s.api.apps.v1' };
+/** Kubelab's simulator controls (main/kube/simulator-types.ts); only the embedded cluster has them. */
+const kubelab = {
+  group: 'kubelab.dev',
+  version: 'v1alpha1',
+  schemaPrefix: 'dev.kubelab.v1alpha1',
+  custom: true,
+};
+/** The cluster makes these objects (one clock, a kubelet per node); clients read and change them. */
+const SIMULATOR_VERBS: readonly Verb[] = ['get', 'list', 'patch', 'update', 'watch'];
 
 function status(group: string, version: string, kind: string): Subresource {
   return { name: 'status', group, version, kind, verbs: STATUS_VERBS };
@@ -244,6 +260,33 @@ export const RESOURCES: readonly ResourceType[] = [
     plural: 'storageclasses',
     shortNames: ['sc'],
     namespaced: false,
+  }),
+  resource({
+    ...kubelab,
+    kind: 'Clock',
+    plural: 'clocks',
+    categories: ['kubelab'],
+    namespaced: false,
+    verbs: SIMULATOR_VERBS,
+    subresources: [
+      {
+        name: 'advance',
+        group: kubelab.group,
+        version: kubelab.version,
+        kind: 'ClockAdvance',
+        verbs: ['create'],
+      },
+      status(kubelab.group, kubelab.version, 'Clock'),
+    ],
+  }),
+  resource({
+    ...kubelab,
+    kind: 'Kubelet',
+    plural: 'kubelets',
+    categories: ['kubelab'],
+    namespaced: false,
+    verbs: SIMULATOR_VERBS,
+    subresources: [status(kubelab.group, kubelab.version, 'Kubelet')],
   }),
 ];
 

@@ -2,6 +2,7 @@
 // int32. From the Go types of k8s.io/api and k8s.io/apimachinery (field names, all groups).
 export const INT64_FIELDS = new Set([
   'activeDeadlineSeconds',
+  'advancedSeconds', // kubelab.dev ClockStatus
   'deletionGracePeriodSeconds',
   'expirationSeconds',
   'fsGroup',

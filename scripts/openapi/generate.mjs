@@ -36,9 +36,22 @@ const MODULES = {
   runtime: 'io.k8s.apimachinery.pkg.runtime',
 };
 
+/** Kubelab's own API group, declared the same way (see main/kube/simulator-types.ts). */
+const OWN_MODULES = {
+  [join(root, 'main', 'kube', 'simulator-types.ts')]: 'dev.kubelab.v1alpha1',
+};
+
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const outDir = join(root, 'main', 'kube', 'generated');
 const outFile = join(outDir, 'schemas.js');
+
+/** The schema-name prefix of the declarations in `fileName`, or undefined if it has none. */
+function prefixOf(fileName) {
+  const own = OWN_MODULES[fileName.split('/').join(sep)];
+  if (own) return own;
+  const module = moduleOf(fileName);
+  return module ? MODULES[module] : undefined;
+}
 
 function moduleOf(fileName) {
   const rel = relative(typesRoot, fileName)
@@ -49,7 +62,10 @@ function moduleOf(fileName) {
 }
 
 function generate() {
-  const files = Object.keys(MODULES).map((m) => join(typesRoot, `${m}.d.ts`));
+  const files = [
+    ...Object.keys(MODULES).map((m) => join(typesRoot, `${m}.d.ts`)),
+    ...Object.keys(OWN_MODULES),
+  ];
   const program = ts.createProgram(files, { noEmit: true, skipLibCheck: true });
   const checker = program.getTypeChecker();
   const schemas = {};
@@ -65,9 +81,9 @@ function generate() {
     let symbol = checker.getSymbolAtLocation(typeName);
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
     const declaration = symbol?.declarations?.[0];
-    const module = declaration && moduleOf(declaration.getSourceFile().fileName);
-    if (!module) throw new Error(`unresolved type ${typeName.getText()}`);
-    return `${MODULES[module]}.${symbol.name}`;
+    const prefix = declaration && prefixOf(declaration.getSourceFile().fileName);
+    if (!prefix) throw new Error(`unresolved type ${typeName.getText()}`);
+    return `${prefix}.${symbol.name}`;
   };
 
   /** Converts a type node; `field` names the property (for integer widths). */
@@ -109,11 +125,11 @@ function generate() {
   };
 
   for (const sourceFile of program.getSourceFiles()) {
-    const module = moduleOf(sourceFile.fileName);
-    if (!module) continue;
+    const prefix = prefixOf(sourceFile.fileName);
+    if (!prefix) continue;
     for (const statement of sourceFile.statements) {
       if (ts.isTypeAliasDeclaration(statement)) {
-        const name = `${MODULES[module]}.${statement.name.text}`;
+        const name = `${prefix}.${statement.name.text}`;
         const schema = convert(statement.type, statement.name.text);
         const description = docOf(statement);
         if (name.endsWith('.Time') || name.endsWith('.MicroTime')) schema.format = 'date-time';
@@ -121,7 +137,7 @@ function generate() {
         continue;
       }
       if (!ts.isInterfaceDeclaration(statement)) continue;
-      const name = `${MODULES[module]}.${statement.name.text}`;
+      const name = `${prefix}.${statement.name.text}`;
       const properties = {};
       const required = [];
       let group;
@@ -194,6 +210,7 @@ function isStale() {
     fileURLToPath(import.meta.url),
     join(root, 'scripts', 'openapi', 'formats.mjs'),
     join(root, 'scripts', 'openapi', 'patch-meta.mjs'),
+    ...Object.keys(OWN_MODULES),
   ];
   return inputs.some((file) => statSync(file).mtimeMs > built);
 }

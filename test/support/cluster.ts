@@ -77,6 +77,7 @@ export async function startTestCluster(
     port: 0,
     // A clock that stands still at "now": server-side ages are always 0s, output is stable.
     clock: options.clock ?? new FakeClock(Math.floor(Date.now() / 1000) * 1000),
+    pace: 'Instant',
     random: seededRandom(options.seed ?? 1),
     ...(options.historySize ? { historySize: options.historySize } : {}),
   });

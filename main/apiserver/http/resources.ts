@@ -14,12 +14,15 @@ import { applyJsonPatch } from '../../kube/patch/json-patch';
 import { jsonMergePatch } from '../../kube/patch/merge-patch';
 import { goMapString, strategicMergePatch } from '../../kube/patch/strategic';
 import { apiVersionOf, findResource, type ResourceType } from '../../kube/resources';
+import { parseGoDuration } from '../../kube/duration';
+import { shiftTimestamps } from '../../kube/timestamps';
+import { MAX_ADVANCE_MS } from '../../kube/simulator-types';
 import { errors, StatusError, successStatus } from '../../kube/status';
 import { bucketOf, type DeleteOptions, type Registry } from '../registry/registry';
 import { parseJson, parseStructured, readBody } from './body';
 import { parseMediaType, wantsTable, type MediaType } from './negotiate';
 import { decodeProtobufObject, decodeProtobufDeleteOptions } from './protobuf';
-import { cachedJson, RawJson } from './json-cache';
+import { RawJson, type ObjectJson } from './json-cache';
 import { parseIncludeObject, toTableJson } from './tables';
 
 type Obj = Record<string, unknown>;
@@ -47,10 +50,19 @@ export interface Exchange {
   readonly warnings: string[];
 }
 
+/** A clock that can jump forward, firing what falls due on the way (SimulatedClock, FakeClock). */
+export interface AdvanceableClock {
+  advance(ms: number): void;
+  /** How far (ms) the clock has been advanced in all: what clients' timestamps are shifted by. */
+  readonly offset: number;
+}
+
 export interface ResourceHandlerDeps {
   readonly registry: Registry;
   readonly clock: Clock;
   readonly runtime?: PodRuntime;
+  readonly advanceableClock?: AdvanceableClock;
+  readonly json: ObjectJson;
   readonly send: (exchange: Exchange, status: number, body: unknown) => void;
   readonly watch: (exchange: Exchange, type: ResourceType, namespace: string) => void;
 }
@@ -62,6 +74,18 @@ const PATCH_MEDIA = [
   'application/strategic-merge-patch+json',
   'application/apply-patch+yaml',
 ];
+
+/** A custom resource takes no strategic merge patch (it has no patch metadata). */
+const CUSTOM_PATCH_MEDIA = PATCH_MEDIA.filter(
+  (m) => m !== 'application/strategic-merge-patch+json',
+);
+const CUSTOM_WRITE_MEDIA = WRITE_MEDIA.filter((m) => m !== 'application/vnd.kubernetes.protobuf');
+
+/** A client's object brought into cluster time (see json-cache.ts). */
+function shiftIn(json: ObjectJson, type: ResourceType, object: KubeObject): KubeObject {
+  const shift = json.shift();
+  return shift === 0 ? object : shiftTimestamps(object, type.schema, shift);
+}
 
 type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -208,16 +232,13 @@ export class ResourceHandlers {
             include,
             noHeaders: exchange.query.get('noHeaders') === 'true',
             now: this.deps.clock.now(),
+            json: this.deps.json,
           },
         ),
       );
       return;
     }
-    this.deps.send(
-      exchange,
-      status,
-      object.metadata.resourceVersion ? new RawJson(cachedJson(object)) : object,
-    );
+    this.deps.send(exchange, status, new RawJson(this.deps.json.json(object)));
   }
 
   private list(exchange: Exchange, type: ResourceType, namespace: string): void {
@@ -246,6 +267,7 @@ export class ResourceHandlers {
           include: parseIncludeObject(query.get('includeObject')),
           noHeaders: query.get('noHeaders') === 'true',
           now: this.deps.clock.now(),
+          json: this.deps.json,
         }),
       );
       return;
@@ -254,7 +276,7 @@ export class ResourceHandlers {
       exchange,
       200,
       new RawJson(
-        `{"kind":"${type.listKind}","apiVersion":"${apiVersionOf(type)}","metadata":${JSON.stringify(metadata)},"items":[${result.items.map(cachedJson).join(',')}]}`,
+        `{"kind":"${type.listKind}","apiVersion":"${apiVersionOf(type)}","metadata":${JSON.stringify(metadata)},"items":[${result.items.map((item) => this.deps.json.json(item)).join(',')}]}`,
       ),
     );
   }
@@ -270,8 +292,8 @@ export class ResourceHandlers {
     optionsKind: string,
   ): Promise<KubeObject> {
     const media = parseMediaType(exchange.req.headers['content-type'] ?? 'application/json');
-    if (!WRITE_MEDIA.includes(media.type))
-      throw errors.unsupportedMediaType(media.type, WRITE_MEDIA);
+    const supported = type.custom ? CUSTOM_WRITE_MEDIA : WRITE_MEDIA;
+    if (!supported.includes(media.type)) throw errors.unsupportedMediaType(media.type, supported);
     const raw = await readBody(exchange.req);
     let value: unknown;
     if (media.type === 'application/vnd.kubernetes.protobuf') {
@@ -307,13 +329,14 @@ export class ResourceHandlers {
         `the kind in the data (${kind}) does not match the expected kind (${type.kind})`,
       );
     }
-    return this.checkFields(
+    const checked = this.checkFields(
       exchange,
       type,
       value,
       fieldValidation(exchange.query, optionsKind),
       (detail) => cannotHandle(type, detail),
     );
+    return shiftIn(this.deps.json, type, checked);
   }
 
   /** Applies the schema to a decoded object: type errors fail; unknown fields per fieldValidation. */
@@ -374,8 +397,8 @@ export class ResourceHandlers {
     schemaName: string,
   ): Promise<{ result: unknown; patchType: string; strictValue: () => string }> {
     const media = parseMediaType(exchange.req.headers['content-type'] ?? '');
-    if (!PATCH_MEDIA.includes(media.type))
-      throw errors.unsupportedMediaType(media.type, PATCH_MEDIA);
+    const supported = type.custom ? CUSTOM_PATCH_MEDIA : PATCH_MEDIA;
+    if (!supported.includes(media.type)) throw errors.unsupportedMediaType(media.type, supported);
     const text = (await readBody(exchange.req)).toString('utf8');
     const apply = media.type === 'application/apply-patch+yaml';
     const patch = parseStructured(text, apply);
@@ -439,16 +462,21 @@ export class ResourceHandlers {
     } catch (error) {
       if (!(error instanceof StatusError && error.code === 404)) throw error;
     }
+    // Patches are made against the object as the client sees it (timestamps in wall-clock time).
     const { result, patchType, strictValue } = await this.applyPatch(
       exchange,
       type,
-      current,
+      current && this.deps.json.toWall(current),
       type.schema,
     );
     if (!current && patchType !== 'application/apply-patch+yaml')
       throw errors.notFound({ group: type.group, resource: type.plural }, name);
-    const object = this.checkFields(exchange, type, result, validation, (detail) =>
-      patchInvalid(strictValue(), detail),
+    const object = shiftIn(
+      this.deps.json,
+      type,
+      this.checkFields(exchange, type, result, validation, (detail) =>
+        patchInvalid(strictValue(), detail),
+      ),
     );
     if (!current) {
       // Server-side apply of a missing object creates it.
@@ -611,9 +639,62 @@ export class ResourceHandlers {
       case 'attach':
       case 'portforward':
         return this.noContainers(exchange, namespace, name, subresource);
+      case 'advance':
+        if (method !== 'POST') throw notAllowed();
+        return this.advanceClock(exchange, type, name);
       default:
         throw errors.routeNotFound();
     }
+  }
+
+  /**
+   * clocks/advance (kubelab.dev, no upstream counterpart): jumps the cluster clock forward by a
+   * ClockAdvance's duration, firing every timer due on the way, and answers the Clock.
+   */
+  private async advanceClock(exchange: Exchange, type: ResourceType, name: string): Promise<void> {
+    const clock = this.deps.advanceableClock;
+    if (!clock) {
+      throw errors.methodNotSupported({ group: type.group, resource: 'clocks/advance' }, 'create');
+    }
+    const raw = await readBody(exchange.req);
+    const body = obj(parseStructured(raw.toString('utf8'), false));
+    const qualified = { group: type.group, kind: 'ClockAdvance' };
+    const duration = body.duration;
+    if (typeof duration !== 'string' || duration === '') {
+      throw errors.invalid(qualified, name, [fieldError.required('duration')]);
+    }
+    const parsed = parseGoDuration(duration);
+    if ('error' in parsed) {
+      throw errors.invalid(qualified, name, [
+        fieldError.invalid('duration', go.string(duration), parsed.error),
+      ]);
+    }
+    const ms = parsed.ms;
+    if (ms < 0 || ms > MAX_ADVANCE_MS || ms % 1000 !== 0) {
+      throw errors.invalid(qualified, name, [
+        fieldError.invalid(
+          'duration',
+          go.string(duration),
+          'must be a whole number of seconds between 0s and 24h',
+        ),
+      ]);
+    }
+    // The clock object must exist before time moves (404 otherwise).
+    this.registry.get(type, '', name);
+    clock.advance(ms);
+    const stored = this.registry.modify(
+      type,
+      '',
+      name,
+      (current) => {
+        const status = obj(current.status);
+        const advanced = Number(status.advancedSeconds ?? 0) + ms / 1000;
+        current.status = { ...status, advancedSeconds: advanced };
+        return current;
+      },
+      { subresource: 'status' },
+    );
+    this.deps.send(exchange, 201, stored);
   }
 
   private async finalizeNamespace(exchange: Exchange, name: string): Promise<void> {

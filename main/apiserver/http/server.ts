@@ -6,7 +6,7 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../base/clock';
-import type { KubeObject } from '../../kube/objects';
+import { isPlainObject, type KubeObject } from '../../kube/objects';
 import { apiVersionOf, type ResourceType } from '../../kube/resources';
 import { errors, StatusError, toStatus } from '../../kube/status';
 import { versionInfo } from '../../kube/version';
@@ -14,9 +14,14 @@ import { bucketOf, type Registry, type WatchEvent } from '../registry/registry';
 import { createDiscovery, type Document } from './discovery';
 import { acceptable, parseAccept, wantsAggregatedDiscovery, wantsTable } from './negotiate';
 import { createOpenApi } from './openapi';
-import { ResourceHandlers, type Exchange, type PodRuntime } from './resources';
+import {
+  ResourceHandlers,
+  type AdvanceableClock,
+  type Exchange,
+  type PodRuntime,
+} from './resources';
 import { route } from './router';
-import { cachedJson, RawJson } from './json-cache';
+import { ObjectJson, RawJson } from './json-cache';
 import { parseIncludeObject, toTableJson } from './tables';
 
 export interface TlsMaterial {
@@ -32,6 +37,8 @@ export interface ApiServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly runtime?: PodRuntime;
+  /** The clock that `clocks/cluster/advance` moves (the embedded cluster's SimulatedClock). */
+  readonly advanceableClock?: AdvanceableClock;
   /** Called for each request (method, path, status, milliseconds) when set. */
   readonly onRequest?: (method: string, path: string, status: number, ms: number) => void;
   readonly log?: (line: string) => void;
@@ -67,6 +74,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const openapi = createOpenApi();
   const log = options.log ?? (() => undefined);
   let serverAddress = '127.0.0.1:0';
+  const json = new ObjectJson(() => options.advanceableClock?.offset ?? 0);
 
   const send = (exchange: Exchange, status: number, body: unknown): void => {
     const method = exchange.req.method ?? 'GET';
@@ -92,7 +100,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (res.headersSent || res.destroyed) return;
     for (const warning of [...new Set(exchange.warnings)])
       res.appendHeader('Warning', warningHeader(warning));
-    const text = body instanceof RawJson ? body.text : JSON.stringify(body);
+    const text =
+      body instanceof RawJson
+        ? body.text
+        : JSON.stringify(isPlainObject(body) ? json.toWall(body) : body);
     res.writeHead(status, {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache, private',
@@ -158,13 +169,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
             include,
             noHeaders: headersSent || query.get('noHeaders') === 'true',
             now: options.clock.now(),
+            json,
           },
         );
         headersSent = true;
         return `{"type":"${eventType}","object":${tableObject.text}}\n`;
       }
       // Stored objects are shared by every watcher: their JSON is computed once.
-      return `{"type":"${eventType}","object":${cachedJson(object as object)}}\n`;
+      return `{"type":"${eventType}","object":${json.json(object as object)}}\n`;
     };
     const limit = options.maxWatchBufferBytes ?? WATCH_BUFFER;
     const write = (line: string): boolean => {
@@ -213,6 +225,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     registry: options.registry,
     clock: options.clock,
     ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.advanceableClock ? { advanceableClock: options.advanceableClock } : {}),
+    json,
     send,
     watch,
   });

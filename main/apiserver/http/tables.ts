@@ -6,7 +6,7 @@
 import type { KubeObject } from '../../kube/objects';
 import { errors } from '../../kube/status';
 import { printerFor, type ColumnDefinition } from '../printers';
-import { cachedJson, cachedMetadataJson, RawJson } from './json-cache';
+import { RawJson, type ObjectJson } from './json-cache';
 
 export type IncludeObject = 'Metadata' | 'Object' | 'None';
 
@@ -21,6 +21,8 @@ export interface TableOptions {
   readonly include: IncludeObject;
   readonly noHeaders: boolean;
   readonly now: number;
+  /** Serializes row objects as clients see them. */
+  readonly json: ObjectJson;
 }
 
 export interface Table {
@@ -36,9 +38,9 @@ function rowObjectJson(object: KubeObject, options: TableOptions): string {
     case 'None':
       return 'null';
     case 'Object':
-      return cachedJson(object);
+      return options.json.json(object);
     case 'Metadata':
-      return `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/${options.version}","metadata":${cachedMetadataJson(object)}}`;
+      return `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/${options.version}","metadata":${options.json.metadataJson(object)}}`;
   }
 }
 

@@ -245,6 +245,8 @@ const STRATEGIES: Readonly<Record<string, Strategy>> = {
   'apps/daemonsets': daemonSetStrategy,
   'policy/poddisruptionbudgets': withStatus({ generation: 'spec' }),
   'coordination.k8s.io/leases': { ...base, allowCreateOnUpdate: true },
+  'kubelab.dev/clocks': withStatus({ generation: 'spec' }),
+  'kubelab.dev/kubelets': withStatus({ generation: 'spec' }),
 };
 
 export function strategyFor(type: ResourceType): Strategy {

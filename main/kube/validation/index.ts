@@ -26,6 +26,7 @@ import {
   isQualifiedName,
 } from './names';
 import { validatePodSpec, validateToleration } from './pod';
+import { CLOCK_NAME, KUBELET_STATES, PACES } from '../simulator-types';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
@@ -228,6 +229,8 @@ const KINDS: Readonly<Record<string, KindValidation>> = {
   'coordination.k8s.io/v1/Lease': { name: subdomain },
   'events.k8s.io/v1/Event': { name: subdomain },
   'policy/v1/PodDisruptionBudget': { name: subdomain, create: validatePdb, update: validatePdb },
+  'kubelab.dev/v1alpha1/Clock': { name: subdomain, create: validateClock },
+  'kubelab.dev/v1alpha1/Kubelet': { name: subdomain, create: validateKubelet },
   'storage.k8s.io/v1/StorageClass': {
     name: subdomain,
     create: (o) => (o.provisioner ? [] : [fieldError.required('provisioner')]),
@@ -237,6 +240,30 @@ const KINDS: Readonly<Record<string, KindValidation>> = {
         : [],
   },
 };
+
+function validateClock(o: Obj): FieldError[] {
+  const errors: FieldError[] = [];
+  const name = obj(o.metadata).name;
+  if (name !== CLOCK_NAME)
+    errors.push(
+      fieldError.invalid(
+        'metadata.name',
+        go.string(String(name ?? '')),
+        `must be "${CLOCK_NAME}": a cluster has one clock`,
+      ),
+    );
+  const pace = obj(o.spec).pace;
+  if (typeof pace === 'string' && !PACES.includes(pace))
+    errors.push(fieldError.notSupported('spec.pace', go.string(pace), PACES));
+  return errors;
+}
+
+function validateKubelet(o: Obj): FieldError[] {
+  const state = obj(o.spec).state;
+  return typeof state === 'string' && !KUBELET_STATES.includes(state)
+    ? [fieldError.notSupported('spec.state', go.string(state), KUBELET_STATES)]
+    : [];
+}
 
 function kindKey(object: KubeObject): string {
   return `${object.apiVersion ?? ''}/${object.kind ?? ''}`;
