@@ -66,6 +66,7 @@ export interface StartOptions {
   readonly port: number;
   readonly seed?: number | undefined;
   readonly dataDir?: string | undefined;
+  readonly pace?: 'instant' | 'realistic' | undefined;
 }
 
 export function parseCount(value: string): number {
@@ -167,6 +168,7 @@ export async function startCluster(options: StartOptions, io: CliIo): Promise<()
       clock: realClock,
       random: options.seed === undefined ? mathRandom : seededRandom(options.seed),
       log,
+      pace: options.pace === 'instant' ? 'Instant' : 'Realistic',
       ...(dataDir ? { dataDir } : {}),
       ...(failpoint ? { failpoint } : {}),
     });

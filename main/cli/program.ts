@@ -7,6 +7,17 @@ import { APP_VERSION } from '../services/app-service';
 import { UsageError, type CliIo } from './io';
 import { listClusters, parseCount, parseSeed, startCluster, stopCluster } from './cluster';
 import { parsePort, serve } from './serve';
+import { addNode, advanceCluster, removeNode, setKubelet } from './node';
+import type { TargetOptions } from './target';
+
+/** The options that choose which cluster a changing command acts on (see target.ts). */
+function targetOptions(command: Command): Command {
+  return command
+    .option('--cluster <name>', 'a running cluster Kubelab started (default: the only one)')
+    .option('--kubeconfig <file>', 'a kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'a context of the kubeconfig')
+    .option('--yes', 'act on a context even though Kubelab did not start its cluster');
+}
 
 export interface RunResult {
   /** Exit code, once the command has finished (long-running commands resolve on stop). */
@@ -87,6 +98,11 @@ export function buildProgram(io: CliIo, onServing: (stop: () => Promise<void>) =
         parseSeed,
       ),
     )
+    .addOption(
+      new Option('--pace <pace>', 'how long simulated work takes (a new cluster only)')
+        .choices(['instant', 'realistic'])
+        .default('realistic'),
+    )
     .action(
       async (options: {
         name: string;
@@ -96,6 +112,7 @@ export function buildProgram(io: CliIo, onServing: (stop: () => Promise<void>) =
         dataDir?: string;
         port: number;
         seed?: number;
+        pace: 'instant' | 'realistic';
       }) => {
         onServing(await startCluster(options, io));
       },
@@ -114,6 +131,59 @@ export function buildProgram(io: CliIo, onServing: (stop: () => Promise<void>) =
     .action(async (options: { json?: boolean }) => {
       await listClusters(io, Boolean(options.json));
     });
+  targetOptions(
+    cluster
+      .command('advance')
+      .description(
+        'age the cluster by a duration (e.g. 5m, 1h30m): everything due in that time happens, in order',
+      )
+      .argument('<duration>', 'a Go duration: 40s, 5m, 1h30m (whole seconds, at most 24h)'),
+  ).action(async (duration: string, options: TargetOptions) => {
+    await advanceCluster(duration, options, io);
+  });
+
+  const node = program
+    .command('node')
+    .description("add, remove, stop and start an embedded cluster's nodes");
+  targetOptions(
+    node
+      .command('add')
+      .description('add a node (its simulated kubelet registers it and runs its pods)')
+      .option('--name <name>', 'node name (default: the next <cluster>-workerN)')
+      .option('--labels <k=v,…>', 'extra node labels')
+      .option('--taints <k=v:Effect,…>', 'node taints')
+      .option('--role <role>', 'worker or control-plane', 'worker'),
+  ).action(
+    async (
+      options: TargetOptions & { name?: string; labels?: string; taints?: string; role?: string },
+    ) => {
+      await addNode(options, io);
+    },
+  );
+  targetOptions(
+    node
+      .command('remove')
+      .description('remove a node (its pods are garbage-collected as on a real cluster)')
+      .argument('<name>', 'node name'),
+  ).action(async (name: string, options: TargetOptions) => {
+    await removeNode(name, options, io);
+  });
+  targetOptions(
+    node
+      .command('stop')
+      .description("stop a node's kubelet, as when the machine loses power")
+      .argument('<name>', 'node name'),
+  ).action(async (name: string, options: TargetOptions) => {
+    await setKubelet(name, 'Stopped', options, io);
+  });
+  targetOptions(
+    node
+      .command('start')
+      .description("start a node's kubelet again")
+      .argument('<name>', 'node name'),
+  ).action(async (name: string, options: TargetOptions) => {
+    await setKubelet(name, 'Running', options, io);
+  });
 
   return program;
 }

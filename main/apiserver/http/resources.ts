@@ -395,6 +395,7 @@ export class ResourceHandlers {
     type: ResourceType,
     current: KubeObject | undefined,
     schemaName: string,
+    name: string,
   ): Promise<{ result: unknown; patchType: string; strictValue: () => string }> {
     const media = parseMediaType(exchange.req.headers['content-type'] ?? '');
     const supported = type.custom ? CUSTOM_PATCH_MEDIA : PATCH_MEDIA;
@@ -413,7 +414,7 @@ export class ResourceHandlers {
         fieldError.required('fieldManager', 'is required for apply patch'),
       ]);
     }
-    if (!current && !apply) throw errors.notFound({ group: type.group, resource: type.plural }, '');
+    if (!current && !apply) throw errors.notFound({ group: type.group, resource: type.plural }, name);
     let result: unknown;
     try {
       switch (media.type) {
@@ -468,6 +469,7 @@ export class ResourceHandlers {
       type,
       current && this.deps.json.toWall(current),
       type.schema,
+      name,
     );
     if (!current && patchType !== 'application/apply-patch+yaml')
       throw errors.notFound({ group: type.group, resource: type.plural }, name);
@@ -757,6 +759,7 @@ export class ResourceHandlers {
         type,
         toScale(current) as KubeObject,
         'io.k8s.api.autoscaling.v1.Scale',
+        name,
       );
       scale = obj(result);
     } else {
