@@ -30,8 +30,9 @@ async function ok(args: string[], stdin?: string): Promise<string> {
   return result.stdout;
 }
 
-async function namespace(): Promise<string> {
-  const name = `t${++counter}`;
+/** A namespace for one test; tests whose goldens show it pass a fixed name. */
+async function namespace(fixed?: string): Promise<string> {
+  const name = fixed ?? `t${++counter}`;
   await ok(['create', 'namespace', name]);
   return name;
 }
@@ -110,6 +111,67 @@ describe('kubectl writes to the embedded cluster', () => {
     ).toBe('busybox:1.37');
   });
 
+  it('server-side apply tracks field managers, conflicts in upstream wording, and forces', async () => {
+    const ns = await namespace();
+    const file = await lab.file(`${ns}-ds.yaml`, daemonSet(ns, 'busybox:1.36', 'one'));
+    expect(await ok(['apply', '--server-side', '-f', file])).toBe(
+      'daemonset.apps/agent serverside-applied\n',
+    );
+    // Another manager changes the image ...
+    await ok(['set', 'image', 'ds/agent', 'agent=busybox:1.38', '-n', ns]);
+    // ... so an apply that sets it to something else conflicts with that manager.
+    await lab.file(`${ns}-ds.yaml`, daemonSet(ns, 'busybox:1.37', 'one'));
+    const conflict = await run(['apply', '--server-side', '-f', file]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr.split('\n')[0]).toBe(
+      'error: Apply failed with 1 conflict: conflict with "kubectl-set" using apps/v1: .spec.template.spec.containers[name="agent"].image',
+    );
+    expect(await ok(['apply', '--server-side', '--force-conflicts', '-f', file])).toBe(
+      'daemonset.apps/agent serverside-applied\n',
+    );
+    const managers = JSON.parse(
+      await ok(['get', 'ds', 'agent', '-n', ns, '--show-managed-fields', '-o', 'json']),
+    ) as { metadata: { managedFields: Array<{ manager: string; operation: string }> } };
+    // kubectl-set owned only the image; forced away from it, its entry goes.
+    expect(managers.metadata.managedFields.map((m) => `${m.manager}/${m.operation}`)).toEqual([
+      'kubectl/Apply',
+    ]);
+    // Upgrading from client-side apply: kubectl may take the fields its last-applied
+    // configuration names (lastAppliedManager), so that apply does not conflict.
+    const upgraded = await namespace();
+    const csa = await lab.file(`${upgraded}-ds.yaml`, daemonSet(upgraded, 'busybox:1.36', 'one'));
+    await ok(['apply', '-f', csa]);
+    await lab.file(`${upgraded}-ds.yaml`, daemonSet(upgraded, 'busybox:1.37', 'one'));
+    expect(await ok(['apply', '--server-side', '-f', csa])).toBe(
+      'daemonset.apps/agent serverside-applied\n',
+    );
+  });
+
+  it('create deployment records the managedFields a real apiserver does', async () => {
+    const ns = await namespace();
+    await ok(['create', 'deployment', 'nginx', '--image=nginx', '-n', ns]);
+    const yaml = await ok([
+      'get',
+      'deployment',
+      'nginx',
+      '-n',
+      ns,
+      '--show-managed-fields',
+      '-o',
+      'jsonpath={.metadata.managedFields[0]}',
+    ]);
+    const entry = JSON.parse(yaml) as Record<string, unknown>;
+    expect(entry).toMatchObject({
+      manager: 'kubectl-create',
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      fieldsType: 'FieldsV1',
+    });
+    await expect(JSON.stringify(entry.fieldsV1, null, 2)).toMatchFileSnapshot(
+      'goldens/create-deployment-fieldsv1.json',
+    );
+  });
+
   it('create -f, then create again is AlreadyExists', async () => {
     const ns = await namespace();
     const file = await lab.file(
@@ -125,7 +187,7 @@ describe('kubectl writes to the embedded cluster', () => {
   });
 
   it('create deployment, namespace, configmap and secret (protobuf bodies) store what JSON would', async () => {
-    const ns = await namespace();
+    const ns = await namespace('proto');
     expect(
       await ok(['create', 'deployment', 'web', '--image=nginx', '--replicas=3', '-n', ns]),
     ).toBe('deployment.apps/web created\n');

@@ -15,6 +15,7 @@ import { jsonMergePatch } from '../../kube/patch/merge-patch';
 import { goMapString, strategicMergePatch } from '../../kube/patch/strategic';
 import { apiVersionOf, findResource, type ResourceType } from '../../kube/resources';
 import { parseGoDuration } from '../../kube/duration';
+import { applyConfiguration, managerOrUserAgent } from '../../kube/managed-fields';
 import { shiftTimestamps } from '../../kube/timestamps';
 import { MAX_ADVANCE_MS } from '../../kube/simulator-types';
 import { errors, StatusError, successStatus } from '../../kube/status';
@@ -80,6 +81,25 @@ const CUSTOM_PATCH_MEDIA = PATCH_MEDIA.filter(
   (m) => m !== 'application/strategic-merge-patch+json',
 );
 const CUSTOM_WRITE_MEDIA = WRITE_MEDIA.filter((m) => m !== 'application/vnd.kubernetes.protobuf');
+
+/** RFC 3339 to the second, as Kubernetes writes times. */
+function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * The manager of a write: the `fieldManager` parameter (at most 128 bytes), else the prefix of
+ * the User-Agent (managerOrUserAgent), as the apiserver's handlers do.
+ */
+function fieldManagerOf(exchange: Exchange, optionsKind: string): string {
+  const given = exchange.query.get('fieldManager') ?? undefined;
+  if (given !== undefined && Buffer.byteLength(given) > 128) {
+    throw errors.invalid({ group: 'meta.k8s.io', kind: optionsKind }, '', [
+      fieldError.tooLong('fieldManager', 128),
+    ]);
+  }
+  return managerOrUserAgent(given, String(exchange.req.headers['user-agent'] ?? ''));
+}
 
 /** A client's object brought into cluster time (see json-cache.ts). */
 function shiftIn(json: ObjectJson, type: ResourceType, object: KubeObject): KubeObject {
@@ -369,7 +389,10 @@ export class ResourceHandlers {
       this.deps.send(exchange, 201, { ...successStatus(), code: 201 });
       return;
     }
-    const created = this.registry.create(type, namespace, object, { dryRun: dry });
+    const created = this.registry.create(type, namespace, object, {
+      dryRun: dry,
+      fieldManager: fieldManagerOf(exchange, 'CreateOptions'),
+    });
     this.respondObject(exchange, 201, type, created);
   }
 
@@ -384,6 +407,7 @@ export class ResourceHandlers {
     const object = await this.decodeBody(exchange, type, 'UpdateOptions');
     const { object: stored, created } = this.registry.update(type, namespace, name, object, {
       dryRun: dry,
+      fieldManager: fieldManagerOf(exchange, 'UpdateOptions'),
       ...(subresource ? { subresource } : {}),
     });
     this.respondObject(exchange, created ? 201 : 200, type, stored);
@@ -396,6 +420,7 @@ export class ResourceHandlers {
     current: KubeObject | undefined,
     schemaName: string,
     name: string,
+    subresource?: string,
   ): Promise<{ result: unknown; patchType: string; strictValue: () => string }> {
     const media = parseMediaType(exchange.req.headers['content-type'] ?? '');
     const supported = type.custom ? CUSTOM_PATCH_MEDIA : PATCH_MEDIA;
@@ -414,7 +439,8 @@ export class ResourceHandlers {
         fieldError.required('fieldManager', 'is required for apply patch'),
       ]);
     }
-    if (!current && !apply) throw errors.notFound({ group: type.group, resource: type.plural }, name);
+    if (!current && !apply)
+      throw errors.notFound({ group: type.group, resource: type.plural }, name);
     let result: unknown;
     try {
       switch (media.type) {
@@ -427,11 +453,26 @@ export class ResourceHandlers {
         case 'application/strategic-merge-patch+json':
           result = strategicMergePatch(current, patch, schemaName);
           break;
-        default:
-          // Server-side apply. This slice merges the applied configuration into the live object
-          // (maps by key, keyed lists by their keys); field ownership and conflicts are not yet
-          // tracked (ARCHITECTURE.md).
-          result = current ? strategicMergePatch(current, patch, schemaName) : patch;
+        default: {
+          // Server-side apply: merge with field ownership and conflicts (kube/managed-fields).
+          if (!isPlainObject(patch)) {
+            throw errors.badRequest(
+              'error decoding YAML: the applied configuration is not an object',
+            );
+          }
+          result = applyConfiguration({
+            live: current,
+            applied: patch,
+            schemaName,
+            manager: fieldManagerOf(exchange, 'PatchOptions'),
+            apiVersion: apiVersionOf(type),
+            ...(subresource ? { subresource } : {}),
+            force: exchange.query.get('force') === 'true',
+            // Wall-clock time, like everything in `current` (see json-cache.ts).
+            now: isoSeconds(this.deps.clock.now() - this.deps.json.shift()),
+          }).object;
+          break;
+        }
       }
     } catch (error) {
       if (error instanceof PatchError) {
@@ -470,7 +511,10 @@ export class ResourceHandlers {
       current && this.deps.json.toWall(current),
       type.schema,
       name,
+      subresource,
     );
+    const fieldManager = fieldManagerOf(exchange, 'PatchOptions');
+    const applied = patchType === 'application/apply-patch+yaml';
     if (!current && patchType !== 'application/apply-patch+yaml')
       throw errors.notFound({ group: type.group, resource: type.plural }, name);
     const object = shiftIn(
@@ -483,7 +527,11 @@ export class ResourceHandlers {
     if (!current) {
       // Server-side apply of a missing object creates it.
       object.metadata.name ??= name;
-      const created = this.registry.create(type, namespace, object, { dryRun: dry });
+      const created = this.registry.create(type, namespace, object, {
+        dryRun: dry,
+        fieldManager,
+        managedFieldsApplied: applied,
+      });
       this.respondObject(exchange, 201, type, created);
       return;
     }
@@ -491,6 +539,8 @@ export class ResourceHandlers {
     object.metadata.resourceVersion = requested ?? current.metadata.resourceVersion;
     const { object: stored } = this.registry.update(type, namespace, name, object, {
       dryRun: dry,
+      fieldManager,
+      managedFieldsApplied: applied,
       ...(subresource ? { subresource } : {}),
     });
     this.respondObject(exchange, 200, type, stored);

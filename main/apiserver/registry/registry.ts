@@ -6,6 +6,7 @@
 import type { Clock } from '../../base/clock';
 import { randomString, randomUuid, type Random } from '../../base/random';
 import { applyDefaults } from '../../kube/defaults';
+import { updateManagedFields } from '../../kube/managed-fields';
 import { fieldError, go } from '../../kube/field-errors';
 import {
   matchFields,
@@ -51,8 +52,14 @@ export interface RegistryDeps {
 
 export interface WriteOptions {
   readonly dryRun?: boolean;
+  /** Who writes (metadata.managedFields): the request's fieldManager or User-Agent prefix. */
   readonly fieldManager?: string;
+  /** The object's managedFields were made by server-side apply already: keep them. */
+  readonly managedFieldsApplied?: boolean;
 }
+
+/** The manager of in-process writes that name none. */
+export const DEFAULT_FIELD_MANAGER = 'kubelab';
 
 export interface DeleteOptions {
   readonly gracePeriodSeconds?: number;
@@ -134,11 +141,14 @@ function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** Compares objects as a write would store them (resourceVersion and managedFields aside). */
+/**
+ * Compares objects as a write would store them (resourceVersion aside): an update that changes
+ * nothing, not even who manages which field, is not written (no new revision, no event).
+ */
 function sameContent(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject): unknown => ({
     ...o,
-    metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined },
+    metadata: { ...o.metadata, resourceVersion: undefined },
   });
   return deepEqual(strip(a), strip(b));
 }
@@ -400,6 +410,11 @@ export class Registry {
   ): KubeObject {
     const strategy = strategyFor(type);
     const object = this.prepareNew(type, namespace, input);
+    // Field ownership is decided before admission: what admission adds belongs to no manager.
+    if (options.managedFieldsApplied && input.metadata?.managedFields) {
+      object.metadata.managedFields = deepCopy(input.metadata.managedFields);
+    }
+    this.trackFields(type, undefined, object, options, undefined);
     this.admitCreate(type, object);
     strategy.prepareForCreate(object as Obj);
     if (strategy.generation !== 'none') object.metadata.generation = 1;
@@ -447,6 +462,32 @@ export class Registry {
     delete meta.selfLink;
     delete meta.managedFields;
     return object;
+  }
+
+  /**
+   * Sets `metadata.managedFields` for a create or update (FieldManager.UpdateNoErrors): fields the
+   * write added or changed now belong to its manager. Server-side apply computed them already.
+   */
+  private trackFields(
+    type: ResourceType,
+    live: KubeObject | undefined,
+    next: KubeObject,
+    options: WriteOptions,
+    subresource: string | undefined,
+  ): void {
+    if (options.managedFieldsApplied) return;
+    const entries = updateManagedFields({
+      live,
+      next,
+      schemaName: type.schema,
+      manager: options.fieldManager || DEFAULT_FIELD_MANAGER,
+      apiVersion: apiVersionOf(type),
+      ...(subresource ? { subresource } : {}),
+      now: this.now(),
+    });
+    if (entries)
+      next.metadata.managedFields = entries as unknown as typeof next.metadata.managedFields;
+    else delete next.metadata.managedFields;
   }
 
   private admitCreate(type: ResourceType, object: KubeObject): void {
@@ -579,6 +620,7 @@ export class Registry {
     }
     applyDefaults(incoming);
     goNormalize(incoming, type.schema);
+    this.trackFields(type, current, incoming, options, options.subresource);
     const next = this.prepareUpdate(type, strategy, incoming, current, options.subresource);
     return { object: this.commitUpdate(type, key, next, current, options), created: false };
   }
@@ -601,8 +643,6 @@ export class Registry {
     else delete meta.deletionGracePeriodSeconds;
     if (old.generation !== undefined) meta.generation = old.generation;
     else delete meta.generation;
-    delete meta.managedFields;
-    if (old.managedFields) meta.managedFields = old.managedFields;
     if (subresource === 'status') {
       strategy.prepareForStatusUpdate(incoming as Obj, current as Obj);
     } else if (subresource === 'finalize') {
