@@ -732,7 +732,15 @@ const kubeletPrinter = simple([
   ],
 ]);
 
+const snapshotPrinter = simple([
+  [
+    column('Objects', 'integer', doc(`${SIM}.SnapshotStatus`, 'objects')),
+    (o) => Number(obj(o.status).objects ?? 0),
+  ],
+]);
+
 const SIMULATOR_PRINTERS: Readonly<Record<string, Printer>> = {
+  'kubelab.dev/snapshots': snapshotPrinter,
   'kubelab.dev/clocks': clockPrinter,
   'kubelab.dev/kubelets': kubeletPrinter,
 };

@@ -288,6 +288,24 @@ export const RESOURCES: readonly ResourceType[] = [
     verbs: SIMULATOR_VERBS,
     subresources: [status(kubelab.group, kubelab.version, 'Kubelet')],
   }),
+  resource({
+    ...kubelab,
+    kind: 'Snapshot',
+    plural: 'snapshots',
+    categories: ['kubelab'],
+    namespaced: false,
+    // All verbs, as a custom resource has: kubectl's strict validation looks for the PATCH
+    // operation in the OpenAPI to learn that the server validates fields.
+    subresources: [
+      {
+        name: 'restore',
+        group: kubelab.group,
+        version: kubelab.version,
+        kind: 'SnapshotRestore',
+        verbs: ['create'],
+      },
+    ],
+  }),
 ];
 
 /** `apps/v1` or `v1`. */

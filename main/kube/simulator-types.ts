@@ -111,3 +111,49 @@ export interface KubeletList {
   /** Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
   metadata?: ListMeta;
 }
+
+/**
+ * Snapshot is a saved state of the embedded cluster: every object as it was when the Snapshot was created, kept in the server's memory. Restoring it (a SnapshotRestore sent to its "restore" subresource) puts the cluster back: objects made since are deleted, deleted ones come back, changed ones return to their saved state; node heartbeats (Leases) and the Clock keep their current state. Labs and exams use it to reset a cluster to its starting point in well under a second.
+ */
+export interface Snapshot {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+  apiVersion?: 'kubelab.dev/v1alpha1';
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  kind?: 'Snapshot';
+  /** Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
+  metadata?: ObjectMeta;
+  /** Status describes what the snapshot holds. */
+  status?: SnapshotStatus;
+}
+
+/** SnapshotStatus describes what a snapshot holds. */
+export interface SnapshotStatus {
+  /** Objects is how many objects the snapshot holds. */
+  objects?: number;
+  /** ResourceVersion is the cluster's resourceVersion when the snapshot was taken. */
+  resourceVersion?: string;
+  /** LastRestoreTime is when the snapshot was last restored. */
+  lastRestoreTime?: Time;
+}
+
+/** SnapshotRestore puts the cluster back to a Snapshot, sent to the snapshot's "restore" subresource. */
+export interface SnapshotRestore {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+  apiVersion?: 'kubelab.dev/v1alpha1';
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  kind?: 'SnapshotRestore';
+  /** Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
+  metadata?: ObjectMeta;
+}
+
+/** SnapshotList is a list of Snapshots. */
+export interface SnapshotList {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+  apiVersion?: 'kubelab.dev/v1alpha1';
+  /** Items is the list of Snapshots. */
+  items: Snapshot[];
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  kind?: 'SnapshotList';
+  /** Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  metadata?: ListMeta;
+}

@@ -30,9 +30,10 @@ describe('simulator controls (kubelab.dev/v1alpha1)', () => {
   it('are listed by api-resources and read through the kubelab category', async () => {
     expect(await ok(['api-resources', '--api-group=kubelab.dev'])).toBe(
       [
-        'NAME       SHORTNAMES   APIVERSION             NAMESPACED   KIND',
-        'clocks                  kubelab.dev/v1alpha1   false        Clock',
-        'kubelets                kubelab.dev/v1alpha1   false        Kubelet',
+        'NAME        SHORTNAMES   APIVERSION             NAMESPACED   KIND',
+        'clocks                   kubelab.dev/v1alpha1   false        Clock',
+        'kubelets                 kubelab.dev/v1alpha1   false        Kubelet',
+        'snapshots                kubelab.dev/v1alpha1   false        Snapshot',
         '',
       ].join('\n'),
     );
@@ -139,6 +140,63 @@ describe('simulator controls (kubelab.dev/v1alpha1)', () => {
         'lab-worker2         Running   Running   <age>',
         '',
       ].join('\n'),
+    );
+  });
+
+  it('a snapshot saves the cluster and restoring it puts everything back', async () => {
+    await ok(['create', 'namespace', 'keep']);
+    await ok(['create', 'configmap', 'settings', '-n', 'keep', '--from-literal=mode=one']);
+    const snapshot = await lab.file(
+      'snapshot.yaml',
+      'apiVersion: kubelab.dev/v1alpha1\nkind: Snapshot\nmetadata:\n  name: base\n',
+    );
+    expect(await ok(['create', '-f', snapshot])).toBe('snapshot.kubelab.dev/base created\n');
+    const uid = await ok([
+      'get',
+      'configmap',
+      'settings',
+      '-n',
+      'keep',
+      '-o',
+      'jsonpath={.metadata.uid}',
+    ]);
+    // Change the cluster: a new namespace, a deleted ConfigMap, a changed label.
+    await ok(['create', 'namespace', 'scratch']);
+    await ok(['delete', 'configmap', 'settings', '-n', 'keep']);
+    await ok(['label', 'namespace', 'keep', 'changed=yes']);
+    const restore = await lab.file(
+      'restore.json',
+      '{"apiVersion":"kubelab.dev/v1alpha1","kind":"SnapshotRestore"}',
+    );
+    await ok([
+      'create',
+      '--raw',
+      '/apis/kubelab.dev/v1alpha1/snapshots/base/restore',
+      '-f',
+      restore,
+    ]);
+    expect((await lab.kubectl(['get', 'namespace', 'scratch'])).stderr).toBe(
+      'Error from server (NotFound): namespaces "scratch" not found\n',
+    );
+    expect(
+      await ok([
+        'get',
+        'configmap',
+        'settings',
+        '-n',
+        'keep',
+        '-o',
+        'jsonpath={.metadata.uid} {.data.mode}',
+      ]),
+    ).toBe(`${uid} one`);
+    expect(
+      await ok(['get', 'namespace', 'keep', '-o', 'jsonpath={.metadata.labels.changed}']),
+    ).toBe('');
+    expect(
+      Number(await ok(['get', 'snapshot', 'base', '-o', 'jsonpath={.status.objects}'])),
+    ).toBeGreaterThan(20);
+    expect(normalize(await ok(['get', 'snapshots']))).toMatch(
+      /^NAME\s+OBJECTS\s+AGE\nbase\s+\d+\s+<age>\n$/,
     );
   });
 });

@@ -15,6 +15,7 @@ import { jsonMergePatch } from '../../kube/patch/merge-patch';
 import { goMapString, strategicMergePatch } from '../../kube/patch/strategic';
 import { apiVersionOf, findResource, type ResourceType } from '../../kube/resources';
 import { parseGoDuration } from '../../kube/duration';
+import { captureSnapshot, restoreSnapshot, type ClusterSnapshot } from '../snapshots';
 import { applyConfiguration, managerOrUserAgent } from '../../kube/managed-fields';
 import { shiftTimestamps } from '../../kube/timestamps';
 import { MAX_ADVANCE_MS } from '../../kube/simulator-types';
@@ -151,6 +152,9 @@ function cannotHandle(type: ResourceType, detail: string): StatusError {
 }
 
 export class ResourceHandlers {
+  /** Saved states of kubelab.dev Snapshots, by the Snapshot's uid (memory only). */
+  private readonly snapshots = new Map<string, ClusterSnapshot>();
+
   constructor(private readonly deps: ResourceHandlerDeps) {}
 
   private get registry(): Registry {
@@ -389,11 +393,69 @@ export class ResourceHandlers {
       this.deps.send(exchange, 201, { ...successStatus(), code: 201 });
       return;
     }
-    const created = this.registry.create(type, namespace, object, {
+    let created = this.registry.create(type, namespace, object, {
       dryRun: dry,
       fieldManager: fieldManagerOf(exchange, 'CreateOptions'),
     });
+    if (type.group === 'kubelab.dev' && type.plural === 'snapshots' && !dry) {
+      created = this.takeSnapshot(type, created);
+    }
     this.respondObject(exchange, 201, type, created);
+  }
+
+  /** A new Snapshot (kubelab.dev): saves the cluster's objects and records what it holds. */
+  private takeSnapshot(type: ResourceType, snapshot: KubeObject): KubeObject {
+    const saved = captureSnapshot(this.registry.store);
+    // Forget the saved states of Snapshots deleted since.
+    const live = new Set(this.registry.list(type, '').items.map((s) => s.metadata.uid));
+    for (const uid of this.snapshots.keys()) if (!live.has(uid)) this.snapshots.delete(uid);
+    this.snapshots.set(snapshot.metadata.uid ?? '', saved);
+    return this.registry.modify(
+      type,
+      '',
+      snapshot.metadata.name ?? '',
+      (current) => {
+        (current as Obj).status = {
+          objects: saved.objects.size,
+          resourceVersion: String(saved.revision),
+        };
+        return current;
+      },
+      { subresource: 'status' },
+    );
+  }
+
+  /** snapshots/restore (kubelab.dev): puts the cluster back to a Snapshot; answers the Snapshot. */
+  private async restoreSnapshot(
+    exchange: Exchange,
+    type: ResourceType,
+    name: string,
+  ): Promise<void> {
+    await readBody(exchange.req);
+    const snapshot = this.registry.get(type, '', name);
+    const saved = this.snapshots.get(snapshot.metadata.uid ?? '');
+    if (!saved) {
+      throw errors.conflict(
+        { group: type.group, resource: type.plural },
+        name,
+        'its saved state is gone: snapshots are kept in memory and do not survive a restart of the cluster',
+      );
+    }
+    restoreSnapshot(this.registry.store, saved);
+    const stored = this.registry.modify(
+      type,
+      '',
+      name,
+      (current) => {
+        (current as Obj).status = {
+          ...obj((current as Obj).status),
+          lastRestoreTime: this.registry.now(),
+        };
+        return current;
+      },
+      { subresource: 'status' },
+    );
+    this.deps.send(exchange, 201, stored);
   }
 
   private async update(
@@ -694,6 +756,9 @@ export class ResourceHandlers {
       case 'advance':
         if (method !== 'POST') throw notAllowed();
         return this.advanceClock(exchange, type, name);
+      case 'restore':
+        if (method !== 'POST') throw notAllowed();
+        return this.restoreSnapshot(exchange, type, name);
       default:
         throw errors.routeNotFound();
     }

@@ -247,6 +247,9 @@ const STRATEGIES: Readonly<Record<string, Strategy>> = {
   'coordination.k8s.io/leases': { ...base, allowCreateOnUpdate: true },
   'kubelab.dev/clocks': withStatus({ generation: 'spec' }),
   'kubelab.dev/kubelets': withStatus({ generation: 'spec' }),
+  // A Snapshot's status is the server's record of what it saved: written through an internal
+  // status update (the resource serves no status subresource), never by clients.
+  'kubelab.dev/snapshots': withStatus({}),
 };
 
 export function strategyFor(type: ResourceType): Strategy {
