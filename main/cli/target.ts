@@ -4,6 +4,7 @@
  * context must never be changed by a command meant for the practice cluster.
  */
 import { openKubeClient, type KubeClient } from '../cluster/kube-client';
+import { hasSimulator } from '../cluster/operations';
 import { UsageError, type CliIo } from './io';
 import { runningClusters, type ClusterRecord } from './cluster';
 
@@ -67,8 +68,7 @@ export async function resolveTarget(options: TargetOptions, io: CliIo): Promise<
 
 /** Fails unless the target serves Kubelab's simulator API (an embedded cluster). */
 export async function requireSimulator(target: Target, what: string): Promise<void> {
-  const response = await target.client.request('GET', '/apis/kubelab.dev/v1alpha1');
-  if (response.status === 200) return;
+  if (await hasSimulator(target.client)) return;
   throw new UsageError(
     `${what} needs an embedded Kubelab cluster, and "${target.name}" (${target.client.server}) is not one (it has no kubelab.dev API)`,
   );
