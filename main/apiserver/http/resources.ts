@@ -54,7 +54,8 @@ export interface Exchange {
 
 /** A clock that can jump forward, firing what falls due on the way (SimulatedClock, FakeClock). */
 export interface AdvanceableClock {
-  advance(ms: number): void;
+  /** May resolve later: the embedded cluster steps, letting its controllers act on the way. */
+  advance(ms: number): void | Promise<void>;
   /** How far (ms) the clock has been advanced in all: what clients' timestamps are shifted by. */
   readonly offset: number;
 }
@@ -798,7 +799,7 @@ export class ResourceHandlers {
     }
     // The clock object must exist before time moves (404 otherwise).
     this.registry.get(type, '', name);
-    clock.advance(ms);
+    await clock.advance(ms);
     const stored = this.registry.modify(
       type,
       '',
@@ -914,42 +915,7 @@ export class ResourceHandlers {
 
   /** pods/binding: assigns a pod to a node (the scheduler's write). */
   bind(namespace: string, binding: KubeObject): void {
-    const pods = findResource('', 'v1', 'pods')!;
-    const name = binding.metadata.name ?? '';
-    const target = obj((binding as Obj).target);
-    const node = String(target.name ?? '');
-    const conflict = (message: string): StatusError =>
-      errors.conflict({ group: '', resource: 'pods/binding' }, name, message);
-    this.registry.modify(pods, namespace, name, (pod) => {
-      if (binding.metadata.uid && binding.metadata.uid !== pod.metadata.uid) {
-        throw conflict(
-          `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid ?? ''}`,
-        );
-      }
-      if (pod.metadata.deletionTimestamp)
-        throw conflict(`pod ${name} is being deleted, cannot be assigned to a host`);
-      const spec = obj(pod.spec);
-      if (spec.nodeName)
-        throw conflict(`pod ${name} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
-      spec.nodeName = node;
-      pod.spec = spec;
-      if (binding.metadata.annotations) {
-        pod.metadata.annotations = { ...pod.metadata.annotations, ...binding.metadata.annotations };
-      }
-      const status = obj(pod.status);
-      const conditions = (
-        Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []
-      ).filter((c) => c.type !== 'PodScheduled');
-      conditions.push({
-        type: 'PodScheduled',
-        status: 'True',
-        lastProbeTime: null,
-        lastTransitionTime: this.registry.now(),
-      });
-      status.conditions = conditions;
-      pod.status = status;
-      return pod;
-    });
+    this.registry.bind(namespace, binding);
   }
 
   private async evict(exchange: Exchange, namespace: string, name: string): Promise<void> {

@@ -17,7 +17,7 @@ import {
 import { everything, parseSelector, SelectorParseError, type Selector } from '../../kube/labels';
 import { deepCopy, deepEqual, isPlainObject, type KubeObject } from '../../kube/objects';
 import { goNormalize } from '../../kube/schema';
-import { apiVersionOf, type ResourceType } from '../../kube/resources';
+import { apiVersionOf, findResource, type ResourceType } from '../../kube/resources';
 import { errors, successStatus, StatusError, type Status } from '../../kube/status';
 import { validateCreate, validateUpdate } from '../../kube/validation';
 import {
@@ -720,6 +720,57 @@ export class Registry {
       },
       options,
     ).object;
+  }
+
+  /**
+   * pods/binding (BindingREST.Create → assignPod → setPodHostAndAnnotations): sets a pod's
+   * `spec.nodeName` — which a pod update may not change — adds the binding's annotations and the
+   * PodScheduled=True condition, straight through storage like upstream. Refuses a pod that is
+   * bound already, being deleted, or not the one the binding's uid names.
+   */
+  bind(namespace: string, binding: KubeObject): KubeObject {
+    const pods = findResource('', 'v1', 'pods')!;
+    const name = binding.metadata.name ?? '';
+    const target = isPlainObject((binding as Obj).target) ? ((binding as Obj).target as Obj) : {};
+    const node = String(target.name ?? '');
+    const conflict = (message: string): StatusError =>
+      errors.conflict({ group: '', resource: 'pods/binding' }, name, message);
+    const key = keyOf(pods, namespace, name);
+    const current = this.store.get(key);
+    if (!current) throw errors.notFound(gr(pods), name);
+    if (binding.metadata.uid && binding.metadata.uid !== current.metadata.uid) {
+      throw conflict(
+        `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${current.metadata.uid ?? ''}`,
+      );
+    }
+    if (current.metadata.deletionTimestamp) {
+      throw conflict(`pod ${name} is being deleted, cannot be assigned to a host`);
+    }
+    const pod = deepCopy(current);
+    const spec = isPlainObject(pod.spec) ? (pod.spec as Obj) : {};
+    if (spec.nodeName) {
+      throw conflict(`pod ${name} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
+    }
+    spec.nodeName = node;
+    pod.spec = spec;
+    if (binding.metadata.annotations) {
+      pod.metadata.annotations = { ...pod.metadata.annotations, ...binding.metadata.annotations };
+    }
+    const status = isPlainObject((pod as Obj).status) ? ((pod as Obj).status as Obj) : {};
+    const conditions = (
+      Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []
+    ).filter((c) => c.type !== 'PodScheduled');
+    conditions.push({
+      type: 'PodScheduled',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: this.now(),
+    });
+    status.conditions = conditions;
+    (pod as Obj).status = status;
+    return this.store.guaranteedUpdate(key, () => pod, {
+      resourceVersion: current.metadata.resourceVersion,
+    });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../base/clock';
+import { seededRandom } from '../../base/random';
+import type { KubeObject } from '../../kube/objects';
+import { findResource } from '../../kube/resources';
+import { StatusError } from '../../kube/status';
+import { MemoryStore } from '../store/store';
+import { Registry } from './registry';
+
+const pods = findResource('', 'v1', 'pods')!;
+const namespaces = findResource('', 'v1', 'namespaces')!;
+
+function setup(): Registry {
+  const registry = new Registry({
+    store: new MemoryStore(),
+    clock: new FakeClock(Date.UTC(2026, 0, 1)),
+    random: seededRandom(1),
+  });
+  registry.create(namespaces, '', { metadata: { name: 'default' } } as KubeObject);
+  registry.create(findResource('', 'v1', 'serviceaccounts')!, 'default', {
+    metadata: { name: 'default' },
+  } as KubeObject);
+  registry.create(pods, 'default', {
+    metadata: { name: 'web' },
+    spec: { containers: [{ name: 'c', image: 'nginx' }] },
+  } as KubeObject);
+  return registry;
+}
+
+function conflictOf(work: () => unknown): string {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof StatusError) return `${error.code} ${error.message}`;
+    throw error;
+  }
+  return 'no error';
+}
+
+describe('Registry.bind (pods/binding)', () => {
+  it('sets nodeName, which a pod update may not change, and PodScheduled=True', () => {
+    const registry = setup();
+    const bound = registry.bind('default', {
+      metadata: { name: 'web', annotations: { note: 'x' } },
+      target: { kind: 'Node', name: 'node-1' },
+    } as unknown as KubeObject);
+    expect((bound.spec as { nodeName: string }).nodeName).toBe('node-1');
+    expect(bound.metadata.annotations).toEqual({ note: 'x' });
+    expect((bound as { status: { conditions: unknown[] } }).status.conditions).toEqual([
+      {
+        type: 'PodScheduled',
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ]);
+  });
+
+  it('refuses a bound pod, a pod being deleted and a wrong uid in upstream wording', () => {
+    const registry = setup();
+    const binding = {
+      metadata: { name: 'web' },
+      target: { name: 'node-1' },
+    } as unknown as KubeObject;
+    expect(
+      conflictOf(() =>
+        registry.bind('default', { ...binding, metadata: { name: 'web', uid: 'nope' } }),
+      ),
+    ).toMatch(
+      /^409 Operation cannot be fulfilled on pods\/binding "web": Precondition failed: UID in precondition: nope, UID in object meta: /,
+    );
+    registry.bind('default', binding);
+    expect(conflictOf(() => registry.bind('default', binding))).toBe(
+      '409 Operation cannot be fulfilled on pods/binding "web": pod web is already assigned to node "node-1"',
+    );
+    expect(
+      conflictOf(() => registry.bind('default', { ...binding, metadata: { name: 'gone' } })),
+    ).toBe('404 pods "gone" not found');
+  });
+});
