@@ -46,7 +46,7 @@ describe('Registry.bind (pods/binding)', () => {
     } as unknown as KubeObject);
     expect((bound.spec as { nodeName: string }).nodeName).toBe('node-1');
     expect(bound.metadata.annotations).toEqual({ note: 'x' });
-    expect((bound as { status: { conditions: unknown[] } }).status.conditions).toEqual([
+    expect((bound as unknown as { status: { conditions: unknown[] } }).status.conditions).toEqual([
       {
         type: 'PodScheduled',
         status: 'True',
@@ -67,7 +67,7 @@ describe('Registry.bind (pods/binding)', () => {
         registry.bind('default', { ...binding, metadata: { name: 'web', uid: 'nope' } }),
       ),
     ).toMatch(
-      /^409 Operation cannot be fulfilled on pods\/binding "web": Precondition failed: UID in precondition: nope, UID in object meta: /,
+      /^409 Operation cannot be fulfilled on pods "web": Precondition failed: UID in precondition: nope, UID in object meta: /,
     );
     registry.bind('default', binding);
     expect(conflictOf(() => registry.bind('default', binding))).toBe(

@@ -732,16 +732,31 @@ export class Registry {
     const pods = findResource('', 'v1', 'pods')!;
     const name = binding.metadata.name ?? '';
     const target = isPlainObject((binding as Obj).target) ? ((binding as Obj).target as Obj) : {};
-    const node = String(target.name ?? '');
+    const node = typeof target.name === 'string' ? target.name : '';
+    // ValidatePodBinding.
+    const problems = [];
+    if (!node) problems.push(fieldError.required('target.name'));
+    if (target.kind !== undefined && target.kind !== '' && target.kind !== 'Node') {
+      problems.push(
+        fieldError.notSupported('target.kind', go.string(String(target.kind)), ['Node', '<empty>']),
+      );
+    }
+    if (problems.length) throw errors.invalid({ group: '', kind: 'Binding' }, name, problems);
     const conflict = (message: string): StatusError =>
       errors.conflict({ group: '', resource: 'pods/binding' }, name, message);
     const key = keyOf(pods, namespace, name);
     const current = this.store.get(key);
     if (!current) throw errors.notFound(gr(pods), name);
     if (binding.metadata.uid && binding.metadata.uid !== current.metadata.uid) {
-      throw conflict(
+      throw errors.conflict(
+        gr(pods),
+        name,
         `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${current.metadata.uid ?? ''}`,
       );
+    }
+    const wantedVersion = binding.metadata.resourceVersion;
+    if (wantedVersion && wantedVersion !== current.metadata.resourceVersion) {
+      throw errors.updateConflict(gr(pods), name);
     }
     if (current.metadata.deletionTimestamp) {
       throw conflict(`pod ${name} is being deleted, cannot be assigned to a host`);
@@ -751,21 +766,26 @@ export class Registry {
     if (spec.nodeName) {
       throw conflict(`pod ${name} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
     }
+    if (Array.isArray(spec.schedulingGates) && spec.schedulingGates.length > 0) {
+      throw conflict(`pod ${name} has non-empty .spec.schedulingGates`);
+    }
     spec.nodeName = node;
     pod.spec = spec;
     if (binding.metadata.annotations) {
       pod.metadata.annotations = { ...pod.metadata.annotations, ...binding.metadata.annotations };
     }
+    // podutil.UpdatePodCondition: the PodScheduled condition is replaced where it stands.
     const status = isPlainObject((pod as Obj).status) ? ((pod as Obj).status as Obj) : {};
-    const conditions = (
-      Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []
-    ).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({
+    const conditions = Array.isArray(status.conditions) ? [...(status.conditions as Obj[])] : [];
+    const scheduled = {
       type: 'PodScheduled',
       status: 'True',
       lastProbeTime: null,
       lastTransitionTime: this.now(),
-    });
+    };
+    const at = conditions.findIndex((c) => c.type === 'PodScheduled');
+    if (at >= 0) conditions[at] = scheduled;
+    else conditions.push(scheduled);
     status.conditions = conditions;
     (pod as Obj).status = status;
     return this.store.guaranteedUpdate(key, () => pod, {

@@ -143,6 +143,7 @@ const KINDS: Readonly<Record<string, KindValidation>> = {
       const errors = validatePodSpec(obj(o.spec), 'spec', {
         restartPolicies: ['Always', 'OnFailure', 'Never'],
       });
+      errors.push(...validateSchedulingGatesUpdate(obj(o.spec), obj(old.spec)));
       if (!podSpecUpdateAllowed(obj(o.spec), obj(old.spec))) {
         // Upstream appends a go-cmp diff of the internal PodSpec after a newline; that diff is Go's
         // own rendering and is left out here.
@@ -295,6 +296,20 @@ export { validateToleration };
  * container images, activeDeadlineSeconds, added tolerations, and terminationGracePeriodSeconds
  * from negative to 1.
  */
+/** ValidatePodUpdate's scheduling-gate rule: gates may only be removed. */
+function validateSchedulingGatesUpdate(next: Obj, old: Obj): FieldError[] {
+  const before = new Set(asList(old.schedulingGates).map((g) => String(g.name)));
+  const added = asList(next.schedulingGates)
+    .map((g) => String(g.name))
+    .filter((name) => !before.has(name));
+  return added.map((name) =>
+    fieldError.forbidden(
+      'spec.schedulingGates',
+      `only deletion is allowed, but found new scheduling gate '${name}'`,
+    ),
+  );
+}
+
 function podSpecUpdateAllowed(next: Obj, old: Obj): boolean {
   const strip = (spec: Obj, reference: Obj): Obj => {
     const copy: Obj = { ...spec };
@@ -304,6 +319,8 @@ function podSpecUpdateAllowed(next: Obj, old: Obj): boolean {
       copy[list] = asList(copy[list]).map((c, i) => ({ ...c, image: refs[i]?.image ?? c.image }));
     }
     delete copy.activeDeadlineSeconds;
+    // Scheduling gates may be removed (checked on their own by validateSchedulingGatesUpdate).
+    delete copy.schedulingGates;
     copy.tolerations = asList(copy.tolerations).slice(0, asList(reference.tolerations).length);
     if (
       typeof reference.terminationGracePeriodSeconds === 'number' &&
@@ -316,6 +333,7 @@ function podSpecUpdateAllowed(next: Obj, old: Obj): boolean {
   };
   const oldCopy: Obj = { ...old };
   delete oldCopy.activeDeadlineSeconds;
+  delete oldCopy.schedulingGates;
   oldCopy.tolerations = asList(old.tolerations);
   const nextCopy = strip(next, old);
   nextCopy.tolerations = asList(nextCopy.tolerations);
