@@ -85,10 +85,13 @@ export function parseSeed(value: string): number {
 
 /**
  * Test-only: `KUBELAB_FAILPOINT=<failpoint>:<n>` kills this process with SIGKILL at the n-th hit
- * of a store failpoint (see apiserver/store/persistent.ts), so the persistence tests can prove a
- * real crash at that point loses no acknowledged write. Not for users: it exists to crash.
+ * of a store failpoint (see apiserver/store/persistent.ts) after the cluster serves, so the
+ * persistence tests can prove a real crash at that point loses no acknowledged write. Not for
+ * users: it exists to crash.
  */
-function failpointFromEnv(env: NodeJS.ProcessEnv): ((name: Failpoint) => void) | undefined {
+function failpointFromEnv(
+  env: NodeJS.ProcessEnv,
+): { hit: (name: Failpoint) => void; arm: () => void } | undefined {
   const spec = env.KUBELAB_FAILPOINT;
   if (!spec) return undefined;
   const match = /^(.+):(\d+)$/.exec(spec);
@@ -99,9 +102,15 @@ function failpointFromEnv(env: NodeJS.ProcessEnv): ((name: Failpoint) => void) |
       `invalid KUBELAB_FAILPOINT "${spec}": expected <failpoint>:<n> with a failpoint from ${FAILPOINTS.join(', ')} and n >= 1`,
     );
   }
+  let armed = false;
   let hits = 0;
-  return (point) => {
-    if (point === name && ++hits === count) process.kill(process.pid, 'SIGKILL');
+  return {
+    hit: (point) => {
+      if (armed && point === name && ++hits === count) process.kill(process.pid, 'SIGKILL');
+    },
+    arm: () => {
+      armed = true;
+    },
   };
 }
 
@@ -170,7 +179,7 @@ export async function startCluster(options: StartOptions, io: CliIo): Promise<()
       log,
       pace: options.pace === 'instant' ? 'Instant' : 'Realistic',
       ...(dataDir ? { dataDir } : {}),
-      ...(failpoint ? { failpoint } : {}),
+      ...(failpoint ? { failpoint: failpoint.hit } : {}),
     });
   } catch (error) {
     await unlock();
@@ -203,6 +212,7 @@ export async function startCluster(options: StartOptions, io: CliIo): Promise<()
     `cluster "${options.name}" (${options.workers} worker${options.workers === 1 ? '' : 's'}) serving at ${cluster.server} after ${Math.round(performance.now() - started)} ms`,
   );
   io.out(`ready: kubeconfig=${kubeconfig} server=${cluster.server} context=${context}\n`);
+  failpoint?.arm();
   return async () => {
     try {
       // With a data folder this also flushes and closes the store.

@@ -25,6 +25,8 @@ import { NamespaceController } from '../controllers/namespaces';
 import { ensureClock } from '../controllers/clock';
 import { findResource } from '../kube/resources';
 import { CLOCK_NAME } from '../kube/simulator-types';
+import { createControllers, type ClusterControllers } from './controllers';
+import { bootstrapSystemWorkloads } from './system-workloads';
 import { nodeDurableFs } from '../platform/durable-fs';
 import { bootstrapCluster, kindNodeNames } from './bootstrap';
 
@@ -38,6 +40,13 @@ export interface EmbeddedClusterOptions {
   readonly clock: Clock;
   /** The pace of a new cluster's Clock (a kept cluster keeps its own). Default: Realistic. */
   readonly pace?: 'Instant' | 'Realistic';
+  /**
+   * Run the controllers, scheduler and simulated kubelets (default true). Without them the
+   * cluster is the API server alone: objects are stored, nothing acts on them.
+   */
+  readonly controllers?: boolean;
+  /** Create kind's system workloads (kindnet, kube-proxy, coredns…; default true). */
+  readonly systemWorkloads?: boolean;
   readonly random: Random;
   /**
    * Reuse a CA and token (so an existing kubeconfig keeps working); new ones otherwise. A data
@@ -68,6 +77,8 @@ export interface EmbeddedCluster {
   readonly api: ApiServer;
   /** Cluster time: the base clock plus what the cluster has been advanced. */
   readonly clock: SimulatedClock;
+  /** The controllers, when running (tests await `controllers.manager.settle()`). */
+  readonly controllers: ClusterControllers | undefined;
   /** Stops serving, then (with a data folder) flushes and closes the store. */
   stop(): Promise<void>;
 }
@@ -257,21 +268,32 @@ export async function startEmbeddedCluster(
     log,
   });
   let api: ApiServer | undefined;
+  let controllers: ClusterControllers | undefined;
   try {
     namespaceController.start();
-    bootstrapCluster({
-      registry,
-      random: options.random,
-      nodes: kindNodeNames(options.name, options.workers),
-    });
+    const nodes = kindNodeNames(options.name, options.workers);
+    bootstrapCluster({ registry, random: options.random, nodes });
     ensureClock(registry, options.pace ?? 'Realistic');
+    const controlPlane = registry.get(findResource('', 'v1', 'nodes')!, '', nodes[0]!.name);
+    if (options.systemWorkloads ?? true) bootstrapSystemWorkloads(registry, controlPlane);
+    if (options.controllers ?? true) {
+      controllers = createControllers({
+        registry,
+        clock,
+        random: options.random,
+        controlPlaneNode: nodes[0]!.name,
+        log,
+      });
+      controllers.start();
+    }
     store.flush();
     await store.flushed();
     api = await listen(
       {
         registry,
         clock,
-        advanceableClock: clock,
+        advanceableClock: controllers?.advanceable ?? clock,
+        ...(controllers ? { runtime: controllers.runtime } : {}),
         tls: { cert: certificates.cert, key: certificates.key },
         token,
         log,
@@ -286,6 +308,7 @@ export async function startEmbeddedCluster(
       await writeDurably(fs, join(dataDir, CLUSTER_FILE), `${JSON.stringify(record, null, 2)}\n`);
     }
   } catch (error) {
+    controllers?.stop();
     namespaceController.stop();
     await api?.close();
     await closeStore().catch(() => undefined);
@@ -300,7 +323,9 @@ export async function startEmbeddedCluster(
     registry,
     api: server,
     clock,
+    controllers,
     async stop() {
+      controllers?.stop();
       namespaceController.stop();
       await server.close();
       await closeStore();

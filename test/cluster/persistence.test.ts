@@ -212,7 +212,7 @@ describe('kubelab cluster start --data-dir', () => {
   for (const failpoint of ['log:after-append', 'log:after-fsync'] as const) {
     it(`keeps every acknowledged write after a SIGKILL at ${failpoint}`, async () => {
       const target = await lab();
-      // Hit 1 is the bootstrap's batch; each kubectl create after it is one more.
+      // Hits count from when the cluster serves: its controllers' writes and each kubectl create.
       const first = await start(target, { KUBELAB_FAILPOINT: `${failpoint}:7` });
       const acknowledged: string[] = [];
       for (let i = 0; i < 30; i++) {
