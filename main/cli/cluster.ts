@@ -84,25 +84,25 @@ export function parseSeed(value: string): number {
 }
 
 /**
- * Test-only: `KUBELAB_FAILPOINT=<failpoint>:<n>` kills this process with SIGKILL at the n-th hit
- * of a store failpoint (see apiserver/store/persistent.ts) after the cluster serves, so the
- * persistence tests can prove a real crash at that point loses no acknowledged write. Not for
- * users: it exists to crash.
+ * Test-only: `KUBELAB_FAILPOINT=<failpoint>:<n>[:ready]` kills this process with SIGKILL at the
+ * n-th hit of a store failpoint (see apiserver/store/persistent.ts) — counted from the start, or
+ * with `:ready` from when the cluster serves — so the persistence tests can prove a real crash at
+ * that point loses no acknowledged write. Not for users: it exists to crash.
  */
 function failpointFromEnv(
   env: NodeJS.ProcessEnv,
 ): { hit: (name: Failpoint) => void; arm: () => void } | undefined {
   const spec = env.KUBELAB_FAILPOINT;
   if (!spec) return undefined;
-  const match = /^(.+):(\d+)$/.exec(spec);
+  const match = /^(.+?):(\d+)(:ready)?$/.exec(spec);
   const name = FAILPOINTS.find((point) => point === match?.[1]);
   const count = Number(match?.[2]);
   if (!name || !(count >= 1)) {
     throw new UsageError(
-      `invalid KUBELAB_FAILPOINT "${spec}": expected <failpoint>:<n> with a failpoint from ${FAILPOINTS.join(', ')} and n >= 1`,
+      `invalid KUBELAB_FAILPOINT "${spec}": expected <failpoint>:<n>[:ready] with a failpoint from ${FAILPOINTS.join(', ')} and n >= 1`,
     );
   }
-  let armed = false;
+  let armed = match?.[3] === undefined;
   let hits = 0;
   return {
     hit: (point) => {

@@ -213,7 +213,7 @@ describe('kubelab cluster start --data-dir', () => {
     it(`keeps every acknowledged write after a SIGKILL at ${failpoint}`, async () => {
       const target = await lab();
       // Hits count from when the cluster serves: its controllers' writes and each kubectl create.
-      const first = await start(target, { KUBELAB_FAILPOINT: `${failpoint}:7` });
+      const first = await start(target, { KUBELAB_FAILPOINT: `${failpoint}:7:ready` });
       const acknowledged: string[] = [];
       for (let i = 0; i < 30; i++) {
         const result = await kubectl(target, [

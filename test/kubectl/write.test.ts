@@ -54,6 +54,7 @@ spec:
       containers:
       - name: agent
         image: ${image}
+        command: ["sleep", "3600"]
         env:
         - name: MODE
           value: ${mode}
@@ -77,6 +78,7 @@ describe('kubectl writes to the embedded cluster', () => {
       'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].env[0].value} {.metadata.generation} {.metadata.annotations.deprecated\\.daemonset\\.template\\.generation}',
     ]);
     expect(state).toBe('busybox:1.37 two 2 2');
+    await lab.settle();
     await expect(
       normalize(await ok(['get', 'ds', 'agent', '-n', ns, '-o', 'yaml'])),
     ).toMatchFileSnapshot('goldens/applied-daemonset.yaml');
@@ -131,11 +133,18 @@ describe('kubectl writes to the embedded cluster', () => {
     );
     const managers = JSON.parse(
       await ok(['get', 'ds', 'agent', '-n', ns, '--show-managed-fields', '-o', 'json']),
-    ) as { metadata: { managedFields: Array<{ manager: string; operation: string }> } };
-    // kubectl-set owned only the image; forced away from it, its entry goes.
-    expect(managers.metadata.managedFields.map((m) => `${m.manager}/${m.operation}`)).toEqual([
-      'kubectl/Apply',
-    ]);
+    ) as {
+      metadata: {
+        managedFields: Array<{ manager: string; operation: string; subresource?: string }>;
+      };
+    };
+    // kubectl-set owned only the image; forced away from it, its entry goes. The DaemonSet
+    // controller owns the status it writes.
+    expect(
+      managers.metadata.managedFields.map(
+        (m) => `${m.manager}/${m.operation}${m.subresource ? `/${m.subresource}` : ''}`,
+      ),
+    ).toEqual(['kubectl/Apply', 'kube-controller-manager/Update/status']);
     // Upgrading from client-side apply: kubectl may take the fields its last-applied
     // configuration names (lastAppliedManager), so that apply does not conflict.
     const upgraded = await namespace();
@@ -158,7 +167,7 @@ describe('kubectl writes to the embedded cluster', () => {
       ns,
       '--show-managed-fields',
       '-o',
-      'jsonpath={.metadata.managedFields[0]}',
+      'jsonpath={.metadata.managedFields[?(@.manager=="kubectl-create")]}',
     ]);
     const entry = JSON.parse(yaml) as Record<string, unknown>;
     expect(entry).toMatchObject({
@@ -208,6 +217,7 @@ describe('kubectl writes to the embedded cluster', () => {
     expect(await ok(['create', 'namespace', `${ns}-extra`])).toBe(
       `namespace/${ns}-extra created\n`,
     );
+    await lab.settle();
     await expect(
       normalize(await ok(['get', 'deployment', 'web', '-n', ns, '-o', 'yaml'])),
     ).toMatchFileSnapshot('goldens/created-deployment.yaml');
@@ -315,13 +325,18 @@ describe('kubectl writes to the embedded cluster', () => {
     await expect(await ok(['get', 'nodes', '-L', 'disk'])).toMatchFileSnapshot(
       'goldens/nodes-after-writes.txt',
     );
-    expect(await ok(['get', 'node', 'lab-worker2', '-o', 'jsonpath={.spec.taints}'])).toBe(
-      '[{"effect":"NoSchedule","key":"dedicated","value":"gpu"}]',
+    // The node lifecycle controller adds the cordon taint (TaintNodesByCondition).
+    await lab.settle();
+    expect(
+      normalize(await ok(['get', 'node', 'lab-worker2', '-o', 'jsonpath={.spec.taints}'])),
+    ).toBe(
+      '[{"effect":"NoSchedule","key":"dedicated","value":"gpu"},{"effect":"NoSchedule","key":"node.kubernetes.io/unschedulable","timeAdded":"<time>"}]',
     );
     expect(await ok(['taint', 'node', 'lab-worker2', 'dedicated=gpu:NoSchedule-'])).toBe(
       'node/lab-worker2 untainted\n',
     );
     expect(await ok(['uncordon', 'lab-worker2'])).toBe('node/lab-worker2 uncordoned\n');
+    await lab.settle();
     expect(await ok(['label', 'node', 'lab-worker', 'disk-'])).toBe('node/lab-worker unlabeled\n');
     expect(await ok(['get', 'node', 'lab-worker2', '-o', 'jsonpath={.spec}'])).toBe(
       '{"podCIDR":"10.244.2.0/24","podCIDRs":["10.244.2.0/24"],"providerID":"kind://docker/kubelab/lab-worker2"}',
@@ -348,44 +363,63 @@ describe('kubectl writes to the embedded cluster', () => {
         'jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}',
       ]),
     ).toBe('5 nginx:1.27');
+    await lab.settle();
     const scale = JSON.parse(
       await ok(['get', '--raw', `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`]),
     ) as { spec: unknown; status: unknown };
     expect(scale.spec).toEqual({ replicas: 5 });
-    expect(scale.status).toEqual({ replicas: 0, selector: 'app=web' });
+    // The rollout to nginx:1.27 has finished: 5 pods, all of the new template.
+    expect(scale.status).toEqual({ replicas: 5, selector: 'app=web' });
   });
 
-  it('delete with --cascade=orphan and =foreground leaves the finalizer and deletionTimestamp', async () => {
+  it('delete with --cascade=orphan|foreground|background: the wire states, then the garbage collector', async () => {
     const ns = await namespace();
-    await ok(['create', 'deployment', 'orphaned', '--image=nginx', '-n', ns]);
-    await ok(['create', 'deployment', 'foreground', '--image=nginx', '-n', ns]);
-    await ok(['create', 'deployment', 'background', '--image=nginx', '-n', ns]);
-    expect(
-      await ok(['delete', 'deploy', 'orphaned', '-n', ns, '--cascade=orphan', '--wait=false']),
-    ).toBe('deployment.apps "orphaned" deleted\n');
-    expect(
-      await ok([
+    for (const name of ['orphaned', 'foreground', 'background']) {
+      await ok(['create', 'deployment', name, '--image=nginx', '-n', ns]);
+    }
+    await lab.settle();
+    // The DELETE answers the object as stored: finalizer set, deletionTimestamp stamped.
+    const deleted = (name: string, policy: string): Promise<string> =>
+      ok([
         'delete',
-        'deploy',
-        'foreground',
-        '-n',
-        ns,
-        '--cascade=foreground',
-        '--wait=false',
-      ]),
-    ).toBe('deployment.apps "foreground" deleted\n');
-    const jsonpath =
-      'jsonpath={.metadata.finalizers} {.metadata.deletionGracePeriodSeconds} {.metadata.deletionTimestamp}';
-    expect(normalize(await ok(['get', 'deploy', 'orphaned', '-n', ns, '-o', jsonpath]))).toBe(
-      '["orphan"] 0 <time>',
-    );
-    expect(normalize(await ok(['get', 'deploy', 'foreground', '-n', ns, '-o', jsonpath]))).toBe(
+        '--raw',
+        `/apis/apps/v1/namespaces/${ns}/deployments/${name}?propagationPolicy=${policy}`,
+      ]);
+    const state = (json: string): string => {
+      const { metadata } = JSON.parse(json) as {
+        metadata: {
+          finalizers?: string[];
+          deletionGracePeriodSeconds?: number;
+          deletionTimestamp?: string;
+        };
+      };
+      return normalize(
+        `${JSON.stringify(metadata.finalizers)} ${metadata.deletionGracePeriodSeconds} ${metadata.deletionTimestamp}`,
+      );
+    };
+    expect(state(await deleted('orphaned', 'Orphan'))).toBe('["orphan"] 0 <time>');
+    expect(state(await deleted('foreground', 'Foreground'))).toBe(
       '["foregroundDeletion"] 0 <time>',
     );
     expect(await ok(['delete', 'deploy', 'background', '-n', ns])).toBe(
       'deployment.apps "background" deleted\n',
     );
-    expect((await run(['get', 'deploy', 'background', '-n', ns])).code).toBe(1);
+    await lab.settle();
+    // The garbage collector finishes each: the orphaned Deployment's ReplicaSet and pods stay,
+    // without an owner; the others' go with them.
+    expect(await ok(['get', 'deploy', '-n', ns, '-o', 'name'])).toBe('');
+    const replicaSets = JSON.parse(await ok(['get', 'rs', '-n', ns, '-o', 'json'])) as {
+      items: Array<{ metadata: { name: string; ownerReferences?: unknown[] } }>;
+    };
+    expect(
+      replicaSets.items.map((rs) => [
+        rs.metadata.name.replace(/-[4-9bcdf]+$/, ''),
+        rs.metadata.ownerReferences,
+      ]),
+    ).toEqual([['orphaned', undefined]]);
+    expect(normalize(await ok(['get', 'pods', '-n', ns, '-o', 'name']))).toMatch(
+      /^pod\/orphaned-\S+\n$/,
+    );
   });
 
   it('deleting a namespace removes it and its content', async () => {

@@ -24,6 +24,8 @@ export interface TestCluster {
   readonly cluster: EmbeddedCluster;
   readonly kubeconfig: string;
   readonly home: string;
+  /** Lets the controllers finish what they have to do now (pace Instant; the clock stands still). */
+  settle(): Promise<void>;
   /** Runs kubectl against the cluster. */
   kubectl(
     args: readonly string[],
@@ -81,6 +83,8 @@ export async function startTestCluster(
     random: seededRandom(options.seed ?? 1),
     ...(options.historySize ? { historySize: options.historySize } : {}),
   });
+  // The system workloads are up (pods scheduled and Running) before any test looks.
+  await cluster.controllers?.manager.settle();
   const kubeconfig = join(home, 'kubeconfig');
   await writeKubeconfig(
     kubeconfig,
@@ -125,6 +129,9 @@ export async function startTestCluster(
       await writeFile(path, content);
       return path;
     },
+    settle: async () => {
+      await cluster.controllers?.manager.settle();
+    },
     stop: () => cluster.stop(),
   };
 }
@@ -144,6 +151,7 @@ export function normalize(text: string): string {
     )
     .replace(/(resourceVersion: |"resourceVersion":)"?\d+"?/g, '$1<rv>')
     .replace(/kube-api-access-[a-z0-9]{5}/g, 'kube-api-access-<id>')
-    .replace(/(^|\s)(\d+s|\d+m\d*s?|\d+h\d*m?|\d+d\d*h?)(?=\s|$)/gm, '$1<age>')
+    // Ages, but not milli-CPU quantities such as `100m (1%)` in describe.
+    .replace(/(^|\s)(\d+s|\d+m\d*s?|\d+h\d*m?|\d+d\d*h?)(?=\s|$)(?! \()/gm, '$1<age>')
     .replace(/[ \t]+$/gm, '');
 }
