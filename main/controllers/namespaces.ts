@@ -34,20 +34,22 @@ export class NamespaceController {
   private readonly queue = new Set<string>();
   private scheduled = false;
   private readonly watches: Watch[] = [];
-  private retry: Cancel | undefined;
+  /** Terminating namespaces waiting for their content to go, with their fallback re-check. */
+  private readonly retries = new Map<string, Cancel>();
+  private stopMutations: (() => void) | undefined;
 
   constructor(private readonly deps: NamespaceControllerDeps) {}
 
   start(): void {
     const { registry } = this.deps;
-    const enqueue = (namespace: string): void => {
-      if (!namespace) return;
-      this.queue.add(namespace);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => this.drain());
+    // A terminating namespace is looked at again as soon as something in it is deleted (its last
+    // pod leaving ends it at once), besides the periodic re-check upstream relies on.
+    this.stopMutations = registry.store.onMutation((mutation) => {
+      if (mutation.op === 'delete' && this.retries.has(mutation.key.namespace)) {
+        this.enqueue(mutation.key.namespace);
       }
-    };
+    });
+    const enqueue = (namespace: string): void => this.enqueue(namespace);
     this.watches.push(
       registry.watch(namespaces, '', { predicate: registry.predicate(namespaces) }, (event) => {
         enqueue(event.object.metadata.name ?? '');
@@ -79,7 +81,18 @@ export class NamespaceController {
 
   stop(): void {
     for (const watch of this.watches.splice(0)) watch.stop();
-    this.retry?.();
+    for (const cancel of this.retries.values()) cancel();
+    this.retries.clear();
+    this.stopMutations?.();
+  }
+
+  private enqueue(namespace: string): void {
+    if (!namespace) return;
+    this.queue.add(namespace);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.drain());
+    }
   }
 
   private drain(): void {
@@ -173,14 +186,14 @@ export class NamespaceController {
       (sum, type) => sum + registry.store.list(`${type.group}/${type.plural}`, name).items.length,
       0,
     );
+    this.retries.get(name)?.();
+    this.retries.delete(name);
     if (remaining > 0) {
       // Pods in their grace period and objects with finalizers take time: look again soon.
-      this.retry?.();
-      this.retry = this.deps.clock.setTimeout(() => {
-        this.retry = undefined;
-        this.queue.add(name);
-        this.drain();
-      }, 1000);
+      this.retries.set(
+        name,
+        this.deps.clock.setTimeout(() => this.enqueue(name), 1000),
+      );
       return;
     }
     const spec = isPlainObject(namespace.spec) ? namespace.spec : {};
