@@ -230,4 +230,246 @@ describe('DaemonSets on the embedded cluster', () => {
       '',
     ]);
   });
+
+  it('adopts an orphan with matching labels and releases a pod relabelled away', async () => {
+    const ns = await namespace();
+    // A pod already on lab-worker with the DaemonSet's labels, owned by nobody.
+    await ok([
+      'run',
+      'stray',
+      '-n',
+      ns,
+      '--image=nginx:1.27',
+      '--labels=app=agent',
+      '--overrides={"spec":{"nodeName":"lab-worker"}}',
+    ]);
+    await lab.settle();
+    // OnDelete: the adopted pod (which lacks the revision hash) is kept, not rolled.
+    await apply(ns, 'agent', { strategy: '  updateStrategy:\n    type: OnDelete\n' });
+    const owner = (pod: string): Promise<string> =>
+      ok([
+        'get',
+        'pod',
+        pod,
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}',
+      ]);
+    expect(await owner('stray')).toBe('DaemonSet/agent');
+    // It counts for its node: no second pod there.
+    expect(await placement(ns, 'agent')).toEqual(['lab-worker', 'lab-worker2', 'lab-worker3']);
+    // Relabelled, it is released, and the DaemonSet makes a new pod for that node.
+    await ok(['label', 'pod', 'stray', '-n', ns, 'app=other', '--overwrite']);
+    await lab.settle();
+    expect(await owner('stray')).toBe('/');
+    expect(await placement(ns, 'agent')).toEqual(['lab-worker', 'lab-worker2', 'lab-worker3']);
+  });
+
+  it('rolls out a new template without surge, records history, and rolls back with renumbering', async () => {
+    const ns = await namespace();
+    await apply(ns, 'agent', { image: 'nginx:1.27' });
+    await ok(['set', 'image', 'ds/agent', 'agent=nginx:1.28', '-n', ns]);
+    await lab.settle();
+    expect(await ok(['rollout', 'status', 'ds/agent', '-n', ns, '--timeout=20s'])).toBe(
+      'daemon set "agent" successfully rolled out\n',
+    );
+    const images = await ok([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      'app=agent',
+      '-o',
+      'jsonpath={range .items[*]}{.spec.containers[0].image} {.metadata.labels.pod-template-generation}{"\\n"}{end}',
+    ]);
+    expect(images).toBe('nginx:1.28 2\nnginx:1.28 2\nnginx:1.28 2\n');
+    expect(await ok(['rollout', 'history', 'ds/agent', '-n', ns])).toBe(
+      'daemonset.apps/agent \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n',
+    );
+    expect(await ok(['rollout', 'undo', 'ds/agent', '-n', ns])).toBe(
+      'daemonset.apps/agent rolled back\n',
+    );
+    await lab.settle();
+    // Going back reuses revision 1's ControllerRevision, renumbered 3.
+    expect(await ok(['rollout', 'history', 'ds/agent', '-n', ns])).toBe(
+      'daemonset.apps/agent \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n',
+    );
+    const revisions = await ok([
+      'get',
+      'controllerrevisions',
+      '-n',
+      ns,
+      '--no-headers',
+      '-o',
+      'custom-columns=REV:.revision',
+    ]);
+    expect(revisions.split('\n').filter(Boolean).sort()).toEqual(['2', '3']);
+    expect(await ok(['rollout', 'undo', 'ds/agent', '-n', ns, '--to-revision=3'])).toBe(
+      'daemonset.apps/agent skipped rollback (current template already matches revision 3)\n',
+    );
+    const missing = await lab.kubectl(['rollout', 'undo', 'ds/agent', '-n', ns, '--to-revision=9']);
+    expect(missing.stderr).toBe('error: unable to find specified revision 9 in history\n');
+  });
+
+  it('rolls out with surge (a new pod before the old one goes), and OnDelete waits for deletes', async () => {
+    const ns = await namespace();
+    await apply(ns, 'surge', {
+      strategy:
+        '  updateStrategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0\n',
+    });
+    await ok(['set', 'image', 'ds/surge', 'surge=nginx:1.28', '-n', ns]);
+    await lab.settle();
+    expect(await ok(['rollout', 'status', 'ds/surge', '-n', ns, '--timeout=20s'])).toBe(
+      'daemon set "surge" successfully rolled out\n',
+    );
+    await apply(ns, 'manual', { strategy: '  updateStrategy:\n    type: OnDelete\n' });
+    await ok(['set', 'image', 'ds/manual', 'manual=nginx:1.28', '-n', ns]);
+    await lab.settle();
+    const versions = (): Promise<string> =>
+      ok([
+        'get',
+        'pods',
+        '-n',
+        ns,
+        '-l',
+        'app=manual',
+        '-o',
+        'jsonpath={range .items[*]}{.spec.containers[0].image}{"\\n"}{end}',
+      ]);
+    expect((await versions()).split('\n').filter(Boolean)).toEqual([
+      'nginx:1.27',
+      'nginx:1.27',
+      'nginx:1.27',
+    ]);
+    const status = await lab.kubectl(['rollout', 'status', 'ds/manual', '-n', ns]);
+    expect(status.stderr).toBe(
+      'error: rollout status is only available for RollingUpdate strategy type\n',
+    );
+    // Deleting one pod replaces it with the new template.
+    const first = await ok([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      'app=manual',
+      '-o',
+      'jsonpath={.items[0].metadata.name}',
+    ]);
+    await ok(['delete', 'pod', first, '-n', ns]);
+    await lab.settle();
+    expect((await versions()).split('\n').filter(Boolean).sort()).toEqual([
+      'nginx:1.27',
+      'nginx:1.27',
+      'nginx:1.28',
+    ]);
+    expect(
+      await ok([
+        'get',
+        'ds',
+        'manual',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.status.updatedNumberScheduled}',
+      ]),
+    ).toBe('1');
+  });
+
+  it('follows nodes that join, stop and leave', async () => {
+    const ns = await namespace();
+    await apply(ns, 'agent');
+    // A node created through the API joins, and gets a daemon pod.
+    const node = `apiVersion: v1
+kind: Node
+metadata:
+  name: lab-worker4
+  labels:
+    kubernetes.io/hostname: lab-worker4
+`;
+    await ok(['create', '-f', await lab.file('node.yaml', node)]);
+    await lab.settle();
+    expect(await placement(ns, 'agent')).toEqual([
+      'lab-worker',
+      'lab-worker2',
+      'lab-worker3',
+      'lab-worker4',
+    ]);
+    expect(await ok(['get', 'node', 'lab-worker4', '--no-headers'])).toMatch(
+      /^lab-worker4\s+Ready\s+<none>/,
+    );
+    // Its kubelet stops: after the grace period the node is NotReady and unreachable; the daemon
+    // pod stays (it tolerates that forever) but the node leaves the desired count.
+    await ok([
+      'patch',
+      'kubelet',
+      'lab-worker4',
+      '--type=merge',
+      '-p',
+      '{"spec":{"state":"Stopped"}}',
+    ]);
+    await advance('1m');
+    expect(await ok(['get', 'node', 'lab-worker4', '--no-headers'])).toMatch(
+      /^lab-worker4\s+NotReady\s/,
+    );
+    await advance('10m');
+    expect(await placement(ns, 'agent')).toEqual([
+      'lab-worker',
+      'lab-worker2',
+      'lab-worker3',
+      'lab-worker4',
+    ]);
+    expect(
+      await ok([
+        'get',
+        'ds',
+        'agent',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.status.desiredNumberScheduled} {.status.numberMisscheduled}',
+      ]),
+    ).toBe('3 1');
+    // Deleted, the node's pods are garbage-collected after PodGC's quarantine.
+    await ok(['delete', 'node', 'lab-worker4']);
+    await advance('1m');
+    expect(await placement(ns, 'agent')).toEqual(['lab-worker', 'lab-worker2', 'lab-worker3']);
+    expect(
+      await ok([
+        'get',
+        'ds',
+        'agent',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.status.desiredNumberScheduled} {.status.numberMisscheduled}',
+      ]),
+    ).toBe('3 0');
+  });
+
+  it('drain refuses DaemonSet pods unless told to ignore them', async () => {
+    const refused = await lab.kubectl(['drain', 'lab-worker3']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('node/lab-worker3 cordoned\n');
+    expect(refused.stderr).toMatch(
+      /^error: unable to drain node "lab-worker3" due to error: ?cannot delete DaemonSet-managed Pods \(use --ignore-daemonsets to ignore\): [^\n]*kube-system\/kindnet-\w+/,
+    );
+    const drained = await lab.kubectl(['drain', 'lab-worker3', '--ignore-daemonsets']);
+    expect(drained.code).toBe(0);
+    expect(drained.stderr).toMatch(/^Warning: ignoring DaemonSet-managed Pods: /);
+    expect(drained.stdout).toMatch(/node\/lab-worker3 drained\n$/);
+    await ok(['uncordon', 'lab-worker3']);
+    await lab.settle();
+  });
 });
+
+async function advance(duration: string): Promise<void> {
+  const body = await lab.file(
+    'advance.json',
+    JSON.stringify({ apiVersion: 'kubelab.dev/v1alpha1', kind: 'ClockAdvance', duration }),
+  );
+  await ok(['create', '--raw', '/apis/kubelab.dev/v1alpha1/clocks/cluster/advance', '-f', body]);
+  await lab.settle();
+}
