@@ -11,6 +11,8 @@ import { registerIpcBridge } from '../bridge/ipc';
 import { BridgeServer } from '../bridge/server';
 import { packageRoot, rendererDir } from '../platform/paths';
 import { createServices } from '../services';
+import { createClusterService } from '../services/cluster-service';
+import { createPracticeBackend } from '../services/practice-cluster';
 import packageJson from '../../package.json';
 import { menuTemplate } from './menu';
 import { APP_ORIGIN, handleAppProtocol, isAppUrl, registerAppScheme } from './protocol';
@@ -45,10 +47,26 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
       callback(false),
     );
+    const cluster = createClusterService(
+      createPracticeBackend({
+        root: packageRoot(fileURLToPath(import.meta.url)),
+        env: process.env,
+        node: process.execPath,
+      }),
+    );
     const services = createServices({
       clock: realClock,
       mode: 'desktop',
       platform: process.platform,
+      cluster: cluster.service,
+    });
+    void cluster.start();
+    let stopping = false;
+    app.on('before-quit', (event) => {
+      if (stopping) return;
+      stopping = true;
+      event.preventDefault();
+      void cluster.stop().finally(() => app.quit());
     });
     const bridge = new BridgeServer(contract, services, {
       onError: (error, where) => console.error(`kubelab: ${where}:`, error),

@@ -77,6 +77,22 @@ export const Heartbeat = z.object({
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
+export const ClusterStatus = z.object({
+  /** Which backend runs the cluster. */
+  backend: z.enum(['embedded', 'kind', 'context', 'none']),
+  state: z.enum(['stopped', 'starting', 'running', 'stopping', 'failed']),
+  /** What went wrong (failed) or what is happening (starting). */
+  message: z.string().optional(),
+  /** The API server's URL, when running. */
+  server: z.string().optional(),
+  /** The kubeconfig file and context that reach it, when running. */
+  kubeconfig: z.string().optional(),
+  context: z.string().optional(),
+  /** Progress of a start: `done` of `total` steps. */
+  progress: z.object({ done: z.number().int(), total: z.number().int() }).optional(),
+});
+export type ClusterStatus = z.infer<typeof ClusterStatus>;
+
 const Empty = z.object({}).strict();
 
 // ---------------------------------------------------------------------------------------------
@@ -91,6 +107,12 @@ export const contract = {
       z.object({ intervalMs: z.number().int().min(250).max(60_000) }).strict(),
       Heartbeat,
     ),
+  },
+  cluster: {
+    /** The practice cluster's state now. */
+    getStatus: method(Empty, ClusterStatus),
+    /** The state now, then every change (starting with progress, running, failed…). */
+    onDidChangeStatus: stream(Empty, ClusterStatus),
   },
 } as const satisfies ContractSpec;
 
@@ -133,6 +155,7 @@ export type Implementation<C extends ContractSpec = Contract> = {
 
 /** The service interfaces, by name. */
 export type AppService = ServiceImplementation<Contract['app']>;
+export type ClusterService = ServiceImplementation<Contract['cluster']>;
 
 /** A subscriber's callbacks. `error` fires once when the stream ends with a failure. */
 export interface StreamListener<T> {

@@ -213,16 +213,25 @@ export async function startCluster(options: StartOptions, io: CliIo): Promise<()
   );
   io.out(`ready: kubeconfig=${kubeconfig} server=${cluster.server} context=${context}\n`);
   failpoint?.arm();
-  return async () => {
-    try {
-      // With a data folder this also flushes and closes the store.
-      await cluster.stop();
-    } finally {
-      await rm(recordFile, { force: true });
-      await unlock();
-    }
-    log(`cluster "${options.name}" stopped`);
-  };
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      try {
+        // With a data folder this also flushes and closes the store.
+        await cluster.stop();
+      } finally {
+        await rm(recordFile, { force: true });
+        await unlock();
+      }
+      log(`cluster "${options.name}" stopped`);
+    })());
+  if (io.env.KUBELAB_EXIT_WITH_PARENT === '1') {
+    // Run by the app (EmbeddedBackend): stdin is a pipe from the parent, closed when it dies,
+    // even by SIGKILL — then this cluster stops too instead of running on, orphaned.
+    process.stdin.on('end', () => void stop().finally(() => process.exit(0)));
+    process.stdin.resume();
+  }
+  return stop;
 }
 
 export async function stopCluster(name: string, io: CliIo, timeoutMs = 10_000): Promise<void> {

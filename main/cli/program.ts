@@ -58,10 +58,13 @@ export function buildProgram(io: CliIo, onServing: (stop: () => Promise<void>) =
     )
     .option('--new-token', 'make a new access token (tabs opened before must use the new URL)')
     .option('--dev', 'serve the renderer from source with hot reload (development)')
-    .action(async (options: { port?: number; newToken?: boolean; dev?: boolean }) => {
-      const server = await serve(options, io);
-      onServing(() => server.close());
-    });
+    .option('--no-cluster', 'do not start the practice cluster')
+    .action(
+      async (options: { port?: number; newToken?: boolean; dev?: boolean; cluster?: boolean }) => {
+        const serving = await serve(options, io);
+        onServing(() => serving.close());
+      },
+    );
 
   const cluster = program
     .command('cluster')

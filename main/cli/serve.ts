@@ -12,6 +12,8 @@ import { BridgeServer } from '../bridge/server';
 import { contract } from '../bridge/contract';
 import { startBrowserServer, type BrowserServer, type Middleware } from '../bridge/browser-server';
 import { createServices } from '../services';
+import { createClusterService } from '../services/cluster-service';
+import { createPracticeBackend } from '../services/practice-cluster';
 import { packageRoot, rendererDir } from '../platform/paths';
 import { readJsonFile, stateDir, writeFileAtomic } from '../platform/state';
 import { UsageError, type CliIo } from './io';
@@ -31,6 +33,14 @@ export interface ServeOptions {
   readonly dev?: boolean | undefined;
   /** Forget the saved token (tabs opened before must use the new URL). */
   readonly newToken?: boolean | undefined;
+  /** Start the practice cluster (default true; `--no-cluster` turns it off). */
+  readonly cluster?: boolean | undefined;
+}
+
+/** A running browser-mode server and the practice cluster it started. */
+export interface Serving {
+  readonly server: BrowserServer;
+  close(): Promise<void>;
 }
 
 export function parsePort(value: string): number {
@@ -40,7 +50,7 @@ export function parsePort(value: string): number {
   return Number(value);
 }
 
-export async function serve(options: ServeOptions, io: CliIo): Promise<BrowserServer> {
+export async function serve(options: ServeOptions, io: CliIo): Promise<Serving> {
   const file = join(stateDir(io.env), 'browser.json');
   const saved = SavedSession.safeParse(await readJsonFile(file));
   const token =
@@ -54,10 +64,16 @@ export async function serve(options: ServeOptions, io: CliIo): Promise<BrowserSe
       `the renderer is not built (${staticDir} is missing): run "npm run build"`,
     );
   }
+  const cluster = createClusterService(
+    options.cluster === false
+      ? undefined
+      : createPracticeBackend({ root, env: io.env, node: process.execPath }),
+  );
   const services = createServices({
     clock: realClock,
     mode: 'browser',
     platform: process.platform,
+    cluster: cluster.service,
   });
   const bridge = new BridgeServer(contract, services, {
     onError: (error, where) => io.err(`kubelab: ${where}: ${String(error)}\n`),
@@ -91,7 +107,16 @@ export async function serve(options: ServeOptions, io: CliIo): Promise<BrowserSe
     `Kubelab is running in browser mode. Open this URL in your browser:\n\n  ${server.url}\n\n`,
   );
   io.out('Press Ctrl+C to stop.\n');
-  return server;
+  // The practice cluster starts behind the server; the UI shows its progress.
+  const started = cluster.start();
+  return {
+    server,
+    async close() {
+      await server.close();
+      await started;
+      await cluster.stop();
+    },
+  };
 }
 
 /** Vite in middleware mode (a devDependency, loaded only for --dev). */

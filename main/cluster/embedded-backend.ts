@@ -95,8 +95,9 @@ export class EmbeddedBackend implements ClusterBackend {
     this.setStatus({ state: 'starting', message: 'starting the cluster process' });
     onProgress({ done: 0, total, message: 'starting the cluster process' });
     const child = spawn(o.node, args, {
-      env: { ...process.env, ...o.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin stays open as a lifeline: the cluster stops when this process goes.
+      env: { ...process.env, ...o.env, ELECTRON_RUN_AS_NODE: '1', KUBELAB_EXIT_WITH_PARENT: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
     let stderr = '';

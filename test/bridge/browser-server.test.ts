@@ -9,6 +9,7 @@ import { contract } from '../../main/bridge/contract';
 import { startBrowserServer, type BrowserServer } from '../../main/bridge/browser-server';
 import { BridgeServer } from '../../main/bridge/server';
 import { createServices } from '../../main/services';
+import { createClusterService } from '../../main/services/cluster-service';
 import { createBridgeClient } from '../../renderer/src/platform/bridge-client';
 import {
   createWebSocketTransport,
@@ -31,7 +32,12 @@ afterEach(async () => {
 async function start(port = 0, token = TOKEN): Promise<BrowserServer> {
   const bridge = new BridgeServer(
     contract,
-    createServices({ clock: new FakeClock(), mode: 'browser', platform: 'linux' }),
+    createServices({
+      clock: new FakeClock(),
+      mode: 'browser',
+      platform: 'linux',
+      cluster: createClusterService(undefined).service,
+    }),
   );
   const server = await startBrowserServer({ bridge, token, port, staticDir });
   servers.push(server);

@@ -54,6 +54,11 @@ describe('browser mode', () => {
     await expect(page.getByTestId('app-version').textContent()).resolves.toBe(
       `Kubelab ${packageJson.version}`,
     );
+    // The practice cluster starts behind the server, and the status bar follows it.
+    await page.locator('[data-cluster-state="running"]').waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('cluster-status').textContent()).resolves.toBe(
+      'Cluster running · kubelab-kubelab',
+    );
     await page.getByRole('button', { name: 'Labs' }).click();
     await expect(page.locator('h1').textContent()).resolves.toBe('Labs');
     await page.screenshot({ path: join(shots, 'browser-mode-connected.png') });
@@ -87,7 +92,7 @@ describe('browser mode', () => {
 
   it('refuses a page opened without the token', async () => {
     const home = await mkdtemp(join(tmpdir(), 'kubelab-e2e-'));
-    const server = runKubelab(['serve', '--port', '0'], { KUBELAB_HOME: home });
+    const server = runKubelab(['serve', '--port', '0', '--no-cluster'], { KUBELAB_HOME: home });
     running.push(server);
     const [, port] = await server.waitFor(/http:\/\/127\.0\.0\.1:(\d+)\/\?token=/);
     const page = await browser.newPage();

@@ -1,4 +1,5 @@
 import { useAppStore } from '../store';
+import { clusterLabel } from '../store/cluster';
 import type { BridgeStatus } from '../store/connection';
 
 const LABEL: Record<BridgeStatus, string> = {
@@ -12,6 +13,7 @@ export function StatusBar() {
   const bridge = useAppStore((state) => state.bridge);
   const info = useAppStore((state) => state.appInfo);
   const error = useAppStore((state) => state.bridgeError);
+  const cluster = useAppStore((state) => state.cluster);
   return (
     <footer className="statusbar">
       <span className="bridge" data-bridge-state={bridge} role="status" title={error}>
@@ -24,6 +26,17 @@ export function StatusBar() {
         </span>
       )}
       {info && <span className="mode">{info.mode === 'desktop' ? 'desktop' : 'browser mode'}</span>}
+      {bridge === 'connected' && (
+        <span
+          className="cluster"
+          data-testid="cluster-status"
+          data-cluster-state={cluster?.state ?? 'unknown'}
+          title={cluster?.server ? `${cluster.server} (${cluster.kubeconfig ?? ''})` : undefined}
+        >
+          <span className="dot" aria-hidden="true" />
+          {clusterLabel(cluster)}
+        </span>
+      )}
     </footer>
   );
 }

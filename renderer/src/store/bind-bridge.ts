@@ -1,12 +1,14 @@
 /**
  * Feeds the store from the bridge: transport state, the app.getInfo round trip on every
- * (re)connection, and the heartbeat stream.
+ * (re)connection, the heartbeat stream and the practice cluster's status stream.
  */
 import type { Contract, Unsubscribe } from '../../../main/bridge/contract';
 import type { BridgeClient } from '../platform/bridge-client';
 import type { ConnectionSlice } from './connection';
+import type { ClusterSlice } from './cluster';
 
-type Sink = Pick<ConnectionSlice, 'setBridgeStatus' | 'setAppInfo' | 'setHeartbeat'>;
+type Sink = Pick<ConnectionSlice, 'setBridgeStatus' | 'setAppInfo' | 'setHeartbeat'> &
+  Partial<Pick<ClusterSlice, 'setCluster'>>;
 
 export const HEARTBEAT_INTERVAL_MS = 5_000;
 
@@ -33,8 +35,13 @@ export function bindBridge(client: BridgeClient<Contract>, store: () => Sink): U
     { intervalMs: HEARTBEAT_INTERVAL_MS },
     { next: (beat) => store().setHeartbeat(beat.serverTime) },
   );
+  const stopCluster = client.api.cluster.onDidChangeStatus(
+    {},
+    { next: (status) => store().setCluster?.(status) },
+  );
   return () => {
     stopState();
     stopHeartbeat();
+    stopCluster();
   };
 }

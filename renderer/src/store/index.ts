@@ -7,8 +7,9 @@ import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import { createConnectionSlice, type ConnectionSlice } from './connection';
 import { createNavigationSlice, isSection, type NavigationSlice } from './navigation';
+import { createClusterSlice, type ClusterSlice } from './cluster';
 
-export type AppState = ConnectionSlice & NavigationSlice;
+export type AppState = ConnectionSlice & NavigationSlice & ClusterSlice;
 
 /** What is written to storage. */
 export interface PersistedState {
@@ -29,6 +30,7 @@ export const useAppStore = create<AppState>()(
     (...args) => ({
       ...createConnectionSlice(...args),
       ...createNavigationSlice(...args),
+      ...createClusterSlice(...args),
     }),
     {
       name: STORE_NAME,
