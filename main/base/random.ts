@@ -62,3 +62,13 @@ export function randomUuid(random: Random): string {
   }
   return out;
 }
+
+/**
+ * A new, independent stream seeded from `random`: parts that draw at different rates (the
+ * registry naming objects, the scheduler breaking ties) each get their own, so one drawing more
+ * does not change what the other draws — a seeded cluster names its pods the same way however
+ * many events it records.
+ */
+export function forkRandom(random: Random): Random {
+  return seededRandom(Math.floor(random.next() * 4294967296));
+}

@@ -10,7 +10,7 @@
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { SimulatedClock, type Clock } from '../base/clock';
-import type { Random } from '../base/random';
+import { forkRandom, type Random } from '../base/random';
 import { MemoryStore } from '../apiserver/store/store';
 import type { DurableFs } from '../apiserver/store/durable-fs';
 import {
@@ -261,6 +261,7 @@ export async function startEmbeddedCluster(
     offset: Number.isFinite(advanced) ? advanced * 1000 : 0,
   });
   const registry = new Registry({ store, clock, random: options.random });
+  const controllerRandom = forkRandom(options.random);
   const namespaceController = new NamespaceController({
     registry,
     clock,
@@ -280,7 +281,7 @@ export async function startEmbeddedCluster(
       controllers = createControllers({
         registry,
         clock,
-        random: options.random,
+        random: controllerRandom,
         controlPlaneNode: nodes[0]!.name,
         log,
       });

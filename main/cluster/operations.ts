@@ -110,6 +110,15 @@ export async function addNode(client: KubeClient, options: AddNodeOptions): Prom
   };
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   await client.call('POST', '/api/v1/nodes', nodeObject(spec, index, mathRandom, now, true));
+  // Answer once the node's simulated kubelet has picked it up (its Kubelet object exists), so
+  // stopping it right after works.
+  const deadline = Date.now() + 10_000;
+  while (
+    (await client.request('GET', `${SIM}/kubelets/${encodeURIComponent(name)}`)).status === 404
+  ) {
+    if (Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   return name;
 }
 

@@ -220,7 +220,7 @@ describe('DaemonSets on the embedded cluster', () => {
       'Events:',
       ' Type Reason Age From Message',
       ' ---- ------ ---- ---- -------',
-      ` Normal Scheduled <age> default-scheduler Successfully assigned ${ns}/${pod.metadata.name} to lab-worker`,
+      ` Normal Scheduled <age> default-scheduler Successfully assigned ${ns}/agent-<id> to lab-worker`,
       ' Normal Pulling <age> kubelet Pulling image "nginx:1.26"',
       expect.stringMatching(
         /^ Normal Pulled <age> kubelet Successfully pulled image "nginx:1\.26" in \S+ \(\S+ including waiting\)\. Image size: \d+ bytes\.$/,

@@ -141,17 +141,21 @@ export async function startTestCluster(
  * name suffixes and tokens become placeholders.
  */
 export function normalize(text: string): string {
-  return text
-    .replace(/https:\/\/127\.0\.0\.1:\d+/g, 'https://127.0.0.1:<port>')
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid>')
-    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>')
-    .replace(
-      /\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}\b/g,
-      '<date>',
-    )
-    .replace(/(resourceVersion: |"resourceVersion":)"?\d+"?/g, '$1<rv>')
-    .replace(/kube-api-access-[a-z0-9]{5}/g, 'kube-api-access-<id>')
-    // Ages, but not milli-CPU quantities such as `100m (1%)` in describe.
-    .replace(/(^|\s)(\d+s|\d+m\d*s?|\d+h\d*m?|\d+d\d*h?)(?=\s|$)(?! \()/gm, '$1<age>')
-    .replace(/[ \t]+$/gm, '');
+  return (
+    text
+      .replace(/https:\/\/127\.0\.0\.1:\d+/g, 'https://127.0.0.1:<port>')
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid>')
+      .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>')
+      .replace(
+        /\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}\b/g,
+        '<date>',
+      )
+      .replace(/(resourceVersion: |"resourceVersion":)"?\d+"?/g, '$1<rv>')
+      .replace(/kube-api-access-[a-z0-9]{5}/g, 'kube-api-access-<id>')
+      // generateName suffixes (SimpleNameGenerator's alphabet): pods of workloads.
+      .replace(/\b([a-z0-9.-]+-)[bcdfghjklmnpqrstvwxz2456789]{5}\b/g, '$1<id>')
+      // Ages, but not milli-CPU quantities such as `100m (1%)` in describe.
+      .replace(/(^|\s)(\d+s|\d+m\d*s?|\d+h\d*m?|\d+d\d*h?)(?=\s|$)(?! \()/gm, '$1<age>')
+      .replace(/[ \t]+$/gm, '')
+  );
 }
