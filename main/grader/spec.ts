@@ -52,6 +52,14 @@ export const DaemonSetPlacementCheck = z
      * later, a NotReady node): allowed, as Kubernetes allows them (misscheduled), unless false.
      */
     allowMayKeep: z.boolean().default(true),
+    /**
+     * When the DaemonSet's own placement is part of the task (a nodeSelector, a toleration):
+     * exactly these nodes, by role, must be must-run nodes.
+     */
+    mustRunOn: z
+      .array(z.string())
+      .optional()
+      .describe('exactly these nodes must be must-run, e.g. [{{worker1}}, {{worker2}}]'),
   })
   .strict();
 
@@ -192,3 +200,14 @@ export const AnyOfCheck = z
 
 export const LabCheck = z.union([CheckSpec, AnyOfCheck]);
 export type LabCheck = z.infer<typeof LabCheck>;
+
+export type DaemonSetPlacementCheck = z.infer<typeof DaemonSetPlacementCheck>;
+export type DeploymentReadyCheck = z.infer<typeof DeploymentReadyCheck>;
+export type PodsSpreadCheck = z.infer<typeof PodsSpreadCheck>;
+export type ObjectFieldCheck = z.infer<typeof ObjectFieldCheck>;
+export type ObjectKeptCheck = z.infer<typeof ObjectKeptCheck>;
+export type RolloutRevisionCheck = z.infer<typeof RolloutRevisionCheck>;
+export type ResourceAbsentCheck = z.infer<typeof ResourceAbsentCheck>;
+export type NodeStateCheck = z.infer<typeof NodeStateCheck>;
+export type AnswerCheck = z.infer<typeof AnswerCheck>;
+export type AnyOfCheck = z.infer<typeof AnyOfCheck>;
