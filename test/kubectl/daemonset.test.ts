@@ -449,6 +449,65 @@ metadata:
     ).toBe('3 0');
   });
 
+  it('a failed daemon pod is killed and replaced, with the FailedDaemonPod event', async () => {
+    const ns = await namespace();
+    await apply(ns, 'agent');
+    const name = await ok([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      'app=agent',
+      '--field-selector',
+      'spec.nodeName=lab-worker2',
+      '-o',
+      'jsonpath={.items[0].metadata.name}',
+    ]);
+    // As upstream's e2e "should retry creating failed daemon pods" does: mark it Failed.
+    await ok([
+      'patch',
+      'pod',
+      name,
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"phase":"Failed"}}',
+    ]);
+    await lab.settle();
+    const events = await ok([
+      'get',
+      'events',
+      '-n',
+      ns,
+      '--field-selector',
+      'reason=FailedDaemonPod',
+      '-o',
+      'jsonpath={range .items[*]}{.type} {.message}{"\\n"}{end}',
+    ]);
+    expect(events).toBe(
+      `Warning Found failed daemon pod ${ns}/${name} on node lab-worker2, will try to kill it\n`,
+    );
+    // The replacement comes on a later sync: after the failed-pod backoff (1 s).
+    await advance('2s');
+    const after = await ok([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      'app=agent',
+      '--field-selector',
+      'spec.nodeName=lab-worker2',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name} {.status.phase}{"\\n"}{end}',
+    ]);
+    expect(after).toMatch(/^agent-\w{5} Running\n$/);
+    expect(after.startsWith(`${name} `)).toBe(false);
+  });
+
   it('drain refuses DaemonSet pods unless told to ignore them', async () => {
     const refused = await lab.kubectl(['drain', 'lab-worker3']);
     expect(refused.code).toBe(1);
