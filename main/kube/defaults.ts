@@ -12,6 +12,15 @@ function obj(value: unknown): Obj | undefined {
   return isPlainObject(value) ? value : undefined;
 }
 
+/**
+ * An object to default: frozen objects are left alone. An update keeps frozen only what it
+ * shares with the stored object at the same place (apiserver/registry/write-copy.ts), which was
+ * defaulted when it was written, and defaulting is idempotent.
+ */
+function mutable(value: unknown): Obj | undefined {
+  return isPlainObject(value) && !Object.isFrozen(value) ? value : undefined;
+}
+
 function ensure(parent: Obj, key: string): Obj {
   const existing = obj(parent[key]);
   if (existing) return existing;
@@ -21,7 +30,7 @@ function ensure(parent: Obj, key: string): Obj {
 }
 
 function list(value: unknown): Obj[] {
-  return Array.isArray(value) ? value.filter(isPlainObject) : [];
+  return Array.isArray(value) ? value.filter((item) => mutable(item) !== undefined) : [];
 }
 
 function isUnset(value: unknown): boolean {
@@ -43,7 +52,7 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
 }
 
 function defaultProbe(probe: unknown): void {
-  const p = obj(probe);
+  const p = mutable(probe);
   if (!p) return;
   p.timeoutSeconds ||= 1;
   p.periodSeconds ||= 10;
@@ -53,17 +62,17 @@ function defaultProbe(probe: unknown): void {
 }
 
 function defaultHandler(handler: Obj): void {
-  const httpGet = obj(handler.httpGet);
+  const httpGet = mutable(handler.httpGet);
   if (httpGet) {
     if (isUnset(httpGet.path)) httpGet.path = '/';
     if (isUnset(httpGet.scheme)) httpGet.scheme = 'HTTP';
   }
-  const grpc = obj(handler.grpc);
+  const grpc = mutable(handler.grpc);
   if (grpc && grpc.service === undefined) grpc.service = '';
 }
 
 function defaultFieldRef(fieldRef: unknown): void {
-  const ref = obj(fieldRef);
+  const ref = mutable(fieldRef);
   if (ref && isUnset(ref.apiVersion)) ref.apiVersion = 'v1';
 }
 
@@ -84,7 +93,7 @@ function defaultContainer(container: Obj): void {
   const lifecycle = obj(container.lifecycle);
   if (lifecycle) {
     for (const hook of ['postStart', 'preStop']) {
-      const handler = obj(lifecycle[hook]);
+      const handler = mutable(lifecycle[hook]);
       if (handler) defaultHandler(handler);
     }
   }
@@ -95,21 +104,22 @@ function defaultVolume(volume: Obj): void {
   const sources = Object.keys(volume).filter((k) => k !== 'name');
   if (sources.length === 0) volume.emptyDir = {};
   for (const key of ['secret', 'configMap', 'downwardAPI', 'projected']) {
-    const source = obj(volume[key]);
+    const source = mutable(volume[key]);
     if (source && source.defaultMode === undefined) source.defaultMode = 420;
   }
-  const hostPath = obj(volume.hostPath);
+  const hostPath = mutable(volume.hostPath);
   if (hostPath && hostPath.type === undefined) hostPath.type = '';
   for (const item of list(obj(volume.downwardAPI)?.items)) defaultFieldRef(item.fieldRef);
   for (const source of list(obj(volume.projected)?.sources)) {
     for (const item of list(obj(source.downwardAPI)?.items)) defaultFieldRef(item.fieldRef);
-    const token = obj(source.serviceAccountToken);
+    const token = mutable(source.serviceAccountToken);
     if (token && token.expirationSeconds === undefined) token.expirationSeconds = 3600;
   }
 }
 
 /** SetDefaults_PodSpec plus the per-container and per-volume defaults (pods and templates). */
 export function defaultPodSpec(spec: Obj): void {
+  if (Object.isFrozen(spec)) return;
   // The deprecated `serviceAccount` mirrors `serviceAccountName` (v1 conversion, not defaulting).
   if (isUnset(spec.serviceAccountName) && !isUnset(spec.serviceAccount))
     spec.serviceAccountName = spec.serviceAccount;
@@ -127,10 +137,11 @@ export function defaultPodSpec(spec: Obj): void {
 
 /** SetDefaults_Pod: only for pods, not templates (requests from limits, service links, host ports). */
 function defaultPodOnly(spec: Obj): void {
+  if (Object.isFrozen(spec)) return;
   for (const container of [...list(spec.initContainers), ...list(spec.containers)]) {
-    const resources = obj(container.resources);
+    const resources = mutable(container.resources);
     const limits = obj(resources?.limits);
-    if (resources && limits) {
+    if (resources && limits && !Object.isFrozen(obj(resources.requests) ?? {})) {
       const requests = ensure(resources, 'requests');
       for (const [name, quantity] of Object.entries(limits)) {
         if (requests[name] === undefined) requests[name] = quantity;
@@ -148,7 +159,7 @@ function defaultPodOnly(spec: Obj): void {
 function defaultTemplate(parent: Obj): void {
   const template = obj(parent.template);
   if (!template) return;
-  const spec = obj(template.spec);
+  const spec = mutable(template.spec);
   if (spec) defaultPodSpec(spec);
 }
 
@@ -183,7 +194,7 @@ function defaultService(spec: Obj): void {
 /** Applies the defaults of `object`'s kind (group and kind from its apiVersion/kind). */
 export function applyDefaults(object: KubeObject): void {
   const o = object as Obj;
-  const spec = obj(o.spec);
+  const spec = mutable(o.spec);
   switch (`${object.apiVersion ?? ''}/${object.kind ?? ''}`) {
     case 'v1/Pod':
       if (spec) {
@@ -206,7 +217,7 @@ export function applyDefaults(object: KubeObject): void {
         object.metadata.labels = { ...object.metadata.labels, 'kubernetes.io/metadata.name': name };
       }
       const status = ensure(o, 'status');
-      if (isUnset(status.phase)) status.phase = 'Active';
+      if (isUnset(status.phase) && !Object.isFrozen(status)) status.phase = 'Active';
       break;
     }
     case 'v1/Endpoints':
@@ -215,7 +226,7 @@ export function applyDefaults(object: KubeObject): void {
       }
       break;
     case 'v1/Node': {
-      const status = obj(o.status);
+      const status = mutable(o.status);
       if (status && status.allocatable === undefined && status.capacity !== undefined) {
         status.allocatable = status.capacity;
       }
@@ -257,12 +268,12 @@ export function applyDefaults(object: KubeObject): void {
       break;
     case 'kubelab.dev/v1alpha1/Clock': {
       const clock = ensure(o, 'spec');
-      if (isUnset(clock.pace)) clock.pace = 'Realistic';
+      if (isUnset(clock.pace) && !Object.isFrozen(clock)) clock.pace = 'Realistic';
       break;
     }
     case 'kubelab.dev/v1alpha1/Kubelet': {
       const kubelet = ensure(o, 'spec');
-      if (isUnset(kubelet.state)) kubelet.state = 'Running';
+      if (isUnset(kubelet.state) && !Object.isFrozen(kubelet)) kubelet.state = 'Running';
       break;
     }
     default:

@@ -258,37 +258,102 @@ const POD_TEMPLATE_SPEC = 'io.k8s.api.core.v1.PodTemplateSpec';
  * required (non-omitempty) integer and boolean fields appear even when zero, nested object
  * metadata shows `creationTimestamp: null`, and a pod template always has its metadata. This is
  * why `kubectl get ds -o yaml` shows `numberReady: 0` and `metadata: {creationTimestamp: null}`.
- * Mutates `value`.
+ * Mutates `value`, except for its frozen parts, which it takes to be normalized already.
  */
 export function goNormalize(value: unknown, schemaName: string): void {
-  normalizeVisit(value, { $ref: `${REF_PREFIX}${schemaName}` }, 0);
+  let root = normalizeRoots.get(schemaName);
+  if (!root) normalizeRoots.set(schemaName, (root = { $ref: `${REF_PREFIX}${schemaName}` }));
+  normalizeVisit(value, root, 0);
+}
+
+/** What goNormalize does with values of one schema, worked out once per schema. */
+interface NormalizePlan {
+  /** The schema resolved; undefined when values of it are left alone (opaque or unknown). */
+  readonly resolved: Schema | undefined;
+  readonly objectMeta: boolean;
+  readonly podTemplate: boolean;
+  /** Required integer and boolean fields, with the zero they get when missing. */
+  readonly zeros: ReadonlyArray<readonly [string, number | boolean]>;
+  readonly additional: Schema | undefined;
+  /**
+   * Whether a value of this schema can need anything at all: a subtree whose schema has no
+   * nested metadata, pod template or required integer or boolean anywhere below is not walked.
+   */
+  needed: boolean | undefined;
+}
+
+const normalizeRoots = new Map<string, Schema>();
+const normalizePlans = new WeakMap<Schema, NormalizePlan>();
+
+function normalizePlan(schema: Schema): NormalizePlan {
+  let plan = normalizePlans.get(schema);
+  if (plan) return plan;
+  const name = refName(schema);
+  const opaque = name === INT_OR_STRING || name === QUANTITY || (name && FREEFORM.has(name));
+  const resolved = opaque ? undefined : resolveSchema(schema);
+  const zeros: Array<readonly [string, number | boolean]> = [];
+  for (const required of resolved?.required ?? []) {
+    const type = resolveSchema(resolved?.properties?.[required])?.type;
+    if (type === 'integer') zeros.push([required, 0]);
+    else if (type === 'boolean') zeros.push([required, false]);
+  }
+  plan = {
+    resolved,
+    objectMeta: name === OBJECT_META,
+    podTemplate: name === POD_TEMPLATE_SPEC,
+    zeros,
+    additional:
+      typeof resolved?.additionalProperties === 'object'
+        ? resolved.additionalProperties
+        : undefined,
+    needed: undefined,
+  };
+  normalizePlans.set(schema, plan);
+  return plan;
+}
+
+/** NormalizePlan.needed, worked out on first use (a schema met again while being worked out, as in recursive schemas, counts as needed). */
+function needsNormalize(schema: Schema | undefined): boolean {
+  if (!schema) return false;
+  const plan = normalizePlan(schema);
+  if (plan.needed !== undefined) return plan.needed;
+  const { resolved } = plan;
+  if (!resolved) return (plan.needed = false);
+  if (plan.objectMeta || plan.podTemplate || plan.zeros.length > 0) return (plan.needed = true);
+  plan.needed = true;
+  let needed = needsNormalize(resolved.items) || needsNormalize(plan.additional);
+  for (const property of Object.values(resolved.properties ?? {})) {
+    if (needed) break;
+    needed = needsNormalize(property);
+  }
+  return (plan.needed = needed);
 }
 
 function normalizeVisit(value: unknown, schema: Schema | undefined, depth: number): void {
-  if (value === null || value === undefined || depth > 64) return;
-  const name = refName(schema);
-  if (name === INT_OR_STRING || name === QUANTITY || (name && FREEFORM.has(name))) return;
-  const resolved = resolveSchema(schema);
+  if (value === null || value === undefined || depth > 64 || !schema) return;
+  // Frozen: what an update shares with the stored object at the same place, normalized when it
+  // was written (see apiserver/registry/write-copy.ts).
+  if (typeof value === 'object' && Object.isFrozen(value)) return;
+  if (!needsNormalize(schema)) return;
+  const plan = normalizePlan(schema);
+  const resolved = plan.resolved;
   if (!resolved) return;
   if (Array.isArray(value)) {
     for (const item of value) normalizeVisit(item, resolved.items, depth + 1);
     return;
   }
   if (!isPlainObject(value)) return;
-  if (name === OBJECT_META && depth > 0 && !Object.hasOwn(value, 'creationTimestamp')) {
+  if (plan.objectMeta && depth > 0 && !Object.hasOwn(value, 'creationTimestamp')) {
     value.creationTimestamp = null;
   }
-  if (name === POD_TEMPLATE_SPEC && !isPlainObject(value.metadata)) value.metadata = {};
-  for (const required of resolved.required ?? []) {
-    if (Object.hasOwn(value, required)) continue;
-    const type = resolveSchema(resolved.properties?.[required])?.type;
-    if (type === 'integer') value[required] = 0;
-    else if (type === 'boolean') value[required] = false;
+  if (plan.podTemplate && !isPlainObject(value.metadata)) value.metadata = {};
+  for (const [required, zero] of plan.zeros) {
+    if (!Object.hasOwn(value, required)) value[required] = zero;
   }
-  const additional =
-    typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : undefined;
-  for (const [key, child] of Object.entries(value)) {
-    const childSchema = additional ?? resolved.properties?.[key];
-    if (childSchema) normalizeVisit(child, childSchema, depth + 1);
+  const additional = plan.additional;
+  const properties = resolved.properties;
+  for (const key of Object.keys(value)) {
+    const childSchema = additional ?? properties?.[key];
+    if (childSchema) normalizeVisit(value[key], childSchema, depth + 1);
   }
 }

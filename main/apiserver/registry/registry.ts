@@ -15,7 +15,13 @@ import {
   type FieldRequirement,
 } from '../../kube/fields';
 import { everything, parseSelector, SelectorParseError, type Selector } from '../../kube/labels';
-import { deepCopy, deepEqual, isPlainObject, type KubeObject } from '../../kube/objects';
+import {
+  deepCopy,
+  deepEqual,
+  isPlainObject,
+  shareUnchanged,
+  type KubeObject,
+} from '../../kube/objects';
 import { goNormalize } from '../../kube/schema';
 import { apiVersionOf, findResource, type ResourceType } from '../../kube/resources';
 import { errors, successStatus, StatusError, type Status } from '../../kube/status';
@@ -39,6 +45,7 @@ import {
   type WatchEventType,
 } from '../store/store';
 import { nextGeneration, strategyFor, type Strategy } from './strategies';
+import { copyForUpdate, copyOnRead, settleCopy } from './write-copy';
 
 type Obj = Record<string, unknown>;
 
@@ -576,7 +583,10 @@ export class Registry {
     options: WriteOptions & { readonly subresource?: 'status' | 'finalize' } = {},
   ): { object: KubeObject; created: boolean } {
     const strategy = strategyFor(type);
-    const incoming = deepCopy(input);
+    const key = keyOf(type, namespace, name);
+    const current = this.store.get(key);
+    // What the input shares with the stored object is not copied (see write-copy.ts).
+    const incoming = current ? copyForUpdate(input, current) : deepCopy(input);
     incoming.apiVersion = apiVersionOf(type);
     incoming.kind = type.kind;
     incoming.metadata = isPlainObject(incoming.metadata) ? incoming.metadata : {};
@@ -596,8 +606,6 @@ export class Registry {
     } else {
       delete incoming.metadata.namespace;
     }
-    const key = keyOf(type, namespace, name);
-    const current = this.store.get(key);
     if (!current) {
       if (!strategy.allowCreateOnUpdate || options.subresource)
         throw errors.notFound(gr(type), name);
@@ -620,6 +628,8 @@ export class Registry {
     }
     applyDefaults(incoming);
     goNormalize(incoming, type.schema);
+    // From here on nothing changes below the first level: share what the write leaves as it was.
+    shareUnchanged(incoming, current);
     this.trackFields(type, current, incoming, options, options.subresource);
     const next = this.prepareUpdate(type, strategy, incoming, current, options.subresource);
     return { object: this.commitUpdate(type, key, next, current, options), created: false };
@@ -708,15 +718,19 @@ export class Registry {
     options: WriteOptions & { readonly subresource?: 'status' | 'finalize' } = {},
   ): KubeObject {
     const current = this.get(type, namespace, name);
-    const next = mutate(deepCopy(current));
+    // Copied as the callback reads it: a status write copies neither spec nor metadata.
+    const copy = copyOnRead(current);
+    const next = mutate(copy);
     if (next === NO_CHANGE) return current;
+    settleCopy(next);
+    const metadata = isPlainObject(next.metadata) ? next.metadata : {};
     return this.update(
       type,
       namespace,
       name,
       {
         ...next,
-        metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion },
+        metadata: { ...metadata, resourceVersion: current.metadata.resourceVersion },
       },
       options,
     ).object;
@@ -761,21 +775,24 @@ export class Registry {
     if (current.metadata.deletionTimestamp) {
       throw conflict(`pod ${name} is being deleted, cannot be assigned to a host`);
     }
-    const pod = deepCopy(current);
-    const spec = isPlainObject(pod.spec) ? (pod.spec as Obj) : {};
-    if (spec.nodeName) {
-      throw conflict(`pod ${name} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
+    const currentSpec = isPlainObject(current.spec) ? current.spec : undefined;
+    if (currentSpec?.nodeName) {
+      throw conflict(
+        `pod ${name} is already assigned to node ${JSON.stringify(currentSpec.nodeName)}`,
+      );
     }
-    if (Array.isArray(spec.schedulingGates) && spec.schedulingGates.length > 0) {
+    if (Array.isArray(currentSpec?.schedulingGates) && currentSpec.schedulingGates.length > 0) {
       throw conflict(`pod ${name} has non-empty .spec.schedulingGates`);
     }
-    spec.nodeName = node;
-    pod.spec = spec;
+    // The pod as stored with the binding's changes; what it does not change stays shared (and
+    // frozen) with the stored pod.
+    const pod: KubeObject = { ...current, metadata: { ...current.metadata } };
+    pod.spec = { ...currentSpec, nodeName: node };
     if (binding.metadata.annotations) {
       pod.metadata.annotations = { ...pod.metadata.annotations, ...binding.metadata.annotations };
     }
     // podutil.UpdatePodCondition: the PodScheduled condition is replaced where it stands.
-    const status = isPlainObject((pod as Obj).status) ? ((pod as Obj).status as Obj) : {};
+    const status = isPlainObject(current.status) ? { ...current.status } : {};
     const conditions = Array.isArray(status.conditions) ? [...(status.conditions as Obj[])] : [];
     const scheduled = {
       type: 'PodScheduled',

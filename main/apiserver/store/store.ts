@@ -143,9 +143,8 @@ function copyKey(key: ObjectKey): ObjectKey {
 
 function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  Object.freeze(value);
   for (const child of Object.values(value)) deepFreeze(child);
-  return value;
+  return Object.freeze(value);
 }
 
 export class MemoryStore {
