@@ -12,7 +12,7 @@ import { deepEqual, isPlainObject, type KubeObject, type ManagedFieldsEntry } fr
 import { schemaNamed } from '../schema';
 import { errors, StatusError, type StatusCause } from '../status';
 import { FieldSet } from './field-set';
-import { goShape, goZeroValue } from './go-shape';
+import { goShape, goShapePair, goZeroValue } from './go-shape';
 import {
   copyManaged,
   decodeManagedFields,
@@ -240,19 +240,92 @@ export function updateManagedFields(
   options: UpdateManagedFieldsOptions,
 ): ManagedFieldsEntry[] | undefined {
   const ctx = contextOf(options);
+  const createKey =
+    options.live === undefined && options.next.metadata?.managedFields === undefined
+      ? createCacheKey(ctx, options.manager, options.next)
+      : undefined;
+  if (createKey !== undefined) {
+    const cached = createCache.get(createKey);
+    if (cached) return encodeManagedFields(stampedNow(cached, ctx.now));
+  }
   const managed = decodeLiveOrNew(options.live, options.next, ctx.subresource !== undefined);
   if (managed.fields.size === 0 && options.live !== undefined) return undefined;
   try {
-    const liveShaped = options.live
-      ? shaped(options.live, ctx.schemaName)
-      : goZeroValue(ctx.schemaName);
-    const nextShaped = shaped(options.next, ctx.schemaName);
-    return encodeManagedFields(updateChain(ctx, liveShaped, nextShaped, managed, options.manager));
+    // Only compared: what live and next share (see shareUnchanged) need not be shaped.
+    const [liveShaped, nextShaped] = options.live
+      ? goShapePair(
+          withoutManagedFields(options.live),
+          withoutManagedFields(options.next),
+          ctx.schemaName,
+        )
+      : [goZeroValue(ctx.schemaName), shaped(options.next, ctx.schemaName)];
+    const out = updateChain(ctx, liveShaped, nextShaped, managed, options.manager);
+    if (createKey !== undefined) rememberCreate(createKey, out);
+    return encodeManagedFields(out);
   } catch (error) {
     if (!(error instanceof TypedError)) throw error;
     const kept = options.live?.metadata?.managedFields;
     return kept ? structuredClone(kept) : undefined;
   }
+}
+
+/**
+ * What creates of objects of the same structure leave in managedFields, by structureKey: the
+ * recorders make thousands of Events that differ only in names, times and messages, each of which
+ * would otherwise be shaped, compared against the zero object and turned into a field set and its
+ * FieldsV1 — the same every time. The Events then also share one FieldsV1 object.
+ */
+const createCache = new Map<string, Managed>();
+const CREATE_CACHE_SIZE = 256;
+
+function createCacheKey(ctx: Context, manager: string, next: KubeObject): string | undefined {
+  const structure = structureKey(withoutManagedFields(next), 0);
+  if (structure === undefined) return undefined;
+  return `${ctx.schemaName}|${ctx.apiVersion}|${ctx.subresource ?? ''}|${manager}|${structure}`;
+}
+
+function rememberCreate(key: string, managed: Managed): void {
+  if (createCache.size >= CREATE_CACHE_SIZE) createCache.delete(createCache.keys().next().value!);
+  createCache.set(key, copyManaged(managed));
+}
+
+/** A remembered create's managedFields, its managers' times now. */
+function stampedNow(managed: Managed, now: string): Managed {
+  const times = new Map<string, string | undefined>();
+  for (const identity of managed.times.keys()) times.set(identity, now);
+  return { fields: managed.fields, times };
+}
+
+/**
+ * What the field set of a created object depends on, as a string: its keys (in order) and, for
+ * each scalar, whether it is a Go zero value (`null`, `""`, `"0"` — a Quantity's zero —, `0`,
+ * `false`) and of which kind, since the fields a create owns are those that differ from the zero
+ * object. Objects with a list are not keyed (list items are identified by their values): undefined.
+ */
+function structureKey(value: unknown, depth: number): string | undefined {
+  if (value === null) return 'n';
+  switch (typeof value) {
+    case 'undefined':
+      return 'u';
+    case 'string':
+      return value === '' ? 'e' : value === '0' ? 'q' : 's';
+    case 'number':
+      return value === 0 ? 'z' : 'd';
+    case 'boolean':
+      return value ? 't' : 'f';
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (!isPlainObject(value) || depth > 16) return undefined;
+  let out = '{';
+  for (const key of Object.keys(value)) {
+    const child = structureKey(value[key], depth + 1);
+    if (child === undefined) return undefined;
+    out += `${key.length}:${key}${child}`;
+  }
+  return `${out}}`;
 }
 
 /** capManagers(buildManagerInfo(managedFieldsUpdater(stripMeta(structuredMerge)))).Update */

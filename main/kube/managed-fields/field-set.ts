@@ -21,6 +21,10 @@ interface ChildNode {
   readonly set: FieldSet;
 }
 
+/** The maps of nodes without members or without children; never written. */
+const NO_MEMBERS = new Map<string, PathElement>();
+const NO_CHILDREN = new Map<string, ChildNode>();
+
 /** A FieldsV1 value that does not decode (`Set.FromJSON` errors). */
 export class FieldsV1Error extends Error {
   override readonly name = 'FieldsV1Error';
@@ -35,12 +39,32 @@ function byElement(a: { element: PathElement }, b: { element: PathElement }): nu
 
 /** A set of field paths (`fieldpath.Set`); see the module comment. */
 export class FieldSet {
-  readonly #members = new Map<string, PathElement>();
-  readonly #children = new Map<string, ChildNode>();
+  // Most nodes have no children and many no members: they share empty maps (written only
+  // through #addMember and #addChild, which give a node maps of its own), which keeps the sets
+  // decoded from every stored object's managedFields small.
+  #members: Map<string, PathElement> = NO_MEMBERS;
+  #children: Map<string, ChildNode> = NO_CHILDREN;
   #sortedMembers: readonly PathElement[] | undefined;
   #sortedChildren: readonly ChildNode[] | undefined;
+  /**
+   * This node's FieldsV1, without and with the `.` that marks it a member (sets are immutable,
+   * so they stay right): a set made from another by union or difference shares the nodes that
+   * did not change, and so the JSON of those nodes.
+   */
+  #json: JsonObject | undefined;
+  #jsonAsMember: JsonObject | undefined;
 
   private constructor() {}
+
+  #addMember(id: string, element: PathElement): void {
+    if (this.#members === NO_MEMBERS) this.#members = new Map();
+    this.#members.set(id, element);
+  }
+
+  #addChild(id: string, child: ChildNode): void {
+    if (this.#children === NO_CHILDREN) this.#children = new Map();
+    this.#children.set(id, child);
+  }
 
   /** The empty set. */
   static empty(): FieldSet {
@@ -74,13 +98,13 @@ export class FieldSet {
         let child = node.#children.get(element.id);
         if (!child) {
           child = { element, set: new FieldSet() };
-          node.#children.set(element.id, child);
+          node.#addChild(element.id, child);
         }
         node = child.set;
         elements.push(element);
         nodes.push(node);
       }
-      node.#members.set(path[last]!.id, path[last]!);
+      node.#addMember(path[last]!.id, path[last]!);
     });
     return root;
   }
@@ -166,22 +190,33 @@ export class FieldSet {
 
   /** Paths in either set (`Union`). */
   union(other: FieldSet): FieldSet {
-    if (other.isEmpty()) return this;
+    if (other.isEmpty() || this.#includes(other)) return this;
     if (this.isEmpty()) return other;
     const out = new FieldSet();
-    for (const [id, m] of this.#members) out.#members.set(id, m);
-    for (const [id, m] of other.#members) out.#members.set(id, m);
+    for (const [id, m] of this.#members) out.#addMember(id, m);
+    for (const [id, m] of other.#members) out.#addMember(id, m);
     for (const [id, child] of this.#children) {
       const theirs = other.#children.get(id);
-      out.#children.set(
+      out.#addChild(
         id,
         theirs ? { element: child.element, set: child.set.union(theirs.set) } : child,
       );
     }
     for (const [id, child] of other.#children) {
-      if (!this.#children.has(id)) out.#children.set(id, child);
+      if (!this.#children.has(id)) out.#addChild(id, child);
     }
     return out;
+  }
+
+  /** Whether every path of `other` is in this set. */
+  #includes(other: FieldSet): boolean {
+    if (other === this) return true;
+    for (const id of other.#members.keys()) if (!this.#members.has(id)) return false;
+    for (const [id, child] of other.#children) {
+      const mine = this.#children.get(id);
+      if (!mine || !mine.set.#includes(child.set)) return false;
+    }
+    return true;
   }
 
   /** Paths in both sets (`Intersection`). */
@@ -189,12 +224,12 @@ export class FieldSet {
     if (other.isEmpty()) return other;
     if (this.isEmpty()) return this;
     const out = new FieldSet();
-    for (const [id, m] of this.#members) if (other.#members.has(id)) out.#members.set(id, m);
+    for (const [id, m] of this.#members) if (other.#members.has(id)) out.#addMember(id, m);
     for (const [id, child] of this.#children) {
       const theirs = other.#children.get(id);
       if (!theirs) continue;
       const set = child.set.intersection(theirs.set);
-      if (!set.isEmpty()) out.#children.set(id, { element: child.element, set });
+      if (!set.isEmpty()) out.#addChild(id, { element: child.element, set });
     }
     return out;
   }
@@ -206,17 +241,24 @@ export class FieldSet {
   difference(other: FieldSet): FieldSet {
     if (other.isEmpty() || this.isEmpty()) return this;
     const out = new FieldSet();
-    for (const [id, m] of this.#members) if (!other.#members.has(id)) out.#members.set(id, m);
+    let changed = false;
+    for (const [id, m] of this.#members) {
+      if (!other.#members.has(id)) out.#addMember(id, m);
+      else changed = true;
+    }
     for (const [id, child] of this.#children) {
       const theirs = other.#children.get(id);
       if (!theirs) {
-        out.#children.set(id, child);
+        out.#addChild(id, child);
         continue;
       }
       const set = child.set.difference(theirs.set);
-      if (!set.isEmpty()) out.#children.set(id, { element: child.element, set });
+      if (set !== child.set) changed = true;
+      if (!set.isEmpty())
+        out.#addChild(id, set === child.set ? child : { element: child.element, set });
     }
-    return out;
+    // Nothing taken away: this set itself, with the JSON it may have made already.
+    return changed ? out : this;
   }
 
   /**
@@ -226,27 +268,36 @@ export class FieldSet {
   recursiveDifference(other: FieldSet): FieldSet {
     if (other.isEmpty() || this.isEmpty()) return this;
     const out = new FieldSet();
-    for (const [id, m] of this.#members) if (!other.#members.has(id)) out.#members.set(id, m);
+    let changed = false;
+    for (const [id, m] of this.#members) {
+      if (!other.#members.has(id)) out.#addMember(id, m);
+      else changed = true;
+    }
     for (const [id, child] of this.#children) {
-      if (other.#members.has(id)) continue;
+      if (other.#members.has(id)) {
+        changed = true;
+        continue;
+      }
       const theirs = other.#children.get(id);
       if (!theirs) {
-        out.#children.set(id, child);
+        out.#addChild(id, child);
         continue;
       }
       const set = child.set.recursiveDifference(theirs.set);
-      if (!set.isEmpty()) out.#children.set(id, { element: child.element, set });
+      if (set !== child.set) changed = true;
+      if (!set.isEmpty())
+        out.#addChild(id, set === child.set ? child : { element: child.element, set });
     }
-    return out;
+    return changed ? out : this;
   }
 
   /** Only the leaf paths: members that have no children of their own (`Leaves`). */
   leaves(): FieldSet {
     const out = new FieldSet();
-    for (const [id, m] of this.#members) if (!this.#children.has(id)) out.#members.set(id, m);
+    for (const [id, m] of this.#members) if (!this.#children.has(id)) out.#addMember(id, m);
     for (const [id, child] of this.#children) {
       const set = child.set.leaves();
-      if (!set.isEmpty()) out.#children.set(id, { element: child.element, set });
+      if (!set.isEmpty()) out.#addChild(id, { element: child.element, set });
     }
     return out;
   }
@@ -273,15 +324,21 @@ export class FieldSet {
    * `{}`, each node that is also a member with `.` as its last key. The JSON is frozen.
    */
   toFieldsV1(): JsonObject {
-    const json = deepFreeze(this.#emit(false));
+    const json = this.#emit(false);
     decoded.set(json, this);
     return json;
   }
 
+  /** FieldsV1 of this node, frozen, made once (see #json). */
   #emit(includeSelf: boolean): JsonObject {
-    const out: JsonObject = {};
+    const memo = includeSelf ? this.#jsonAsMember : this.#json;
+    if (memo) return memo;
     const members = this.members();
     const children = this.#sortedChildNodes();
+    const out: JsonObject =
+      members.some(isValueKeyed) || children.some((c) => isValueKeyed(c.element))
+        ? dictionaryObject()
+        : {};
     let mi = 0;
     let ci = 0;
     while (mi < members.length || ci < children.length) {
@@ -289,7 +346,7 @@ export class FieldSet {
       const child = children[ci];
       const order = member && child ? comparePathElements(member, child.element) : member ? -1 : 1;
       if (order < 0) {
-        out[member!.id] = {};
+        out[member!.id] = EMPTY_JSON;
         mi++;
       } else if (order > 0) {
         out[child!.element.id] = child!.set.#emit(false);
@@ -300,7 +357,10 @@ export class FieldSet {
         ci++;
       }
     }
-    if (includeSelf && Object.keys(out).length > 0) out['.'] = {};
+    if (includeSelf && Object.keys(out).length > 0) out['.'] = EMPTY_JSON;
+    Object.freeze(out);
+    if (includeSelf) this.#jsonAsMember = out;
+    else this.#json = out;
     return out;
   }
 
@@ -347,8 +407,8 @@ export class FieldSet {
         (value ?? {}) as Record<string, unknown>,
       );
       children ??= new FieldSet();
-      if (childIsMember) children.#members.set(element.id, element);
-      if (grandchildren) children.#children.set(element.id, { element, set: grandchildren });
+      if (childIsMember) children.#addMember(element.id, element);
+      if (grandchildren) children.#addChild(element.id, { element, set: grandchildren });
     }
     if (!children) isMember = true;
     return [children, isMember];
@@ -357,16 +417,33 @@ export class FieldSet {
 
 const EMPTY = FieldSet.empty();
 
+/** A key named by values (`k:{"ip":"10.244.1.7"}`, `v:"10.244.1.0/24"`, `i:0`), not by a field. */
+function isValueKeyed(element: PathElement): boolean {
+  return !element.id.startsWith('f:');
+}
+
+/**
+ * An empty object in V8's dictionary mode, for JSON whose keys are values: pod IPs, node CIDRs,
+ * owner uids. An object built from `{}` adds each key as a hidden-class transition from the one
+ * empty-object class, which has room for about 1,500: thousands of such keys fill it, after
+ * which V8 gives every object made from `{}` whose class was not already there a class of its
+ * own — pod conditions, container states, every write — which costs memory and makes every
+ * property read slow. Deleting a property other than the last puts an object in dictionary
+ * mode, where keys are no transitions.
+ */
+function dictionaryObject(): JsonObject {
+  const out: JsonObject = { first: 0, second: 0 };
+  delete out.first;
+  delete out.second;
+  return out;
+}
+
+/** The `{}` of every member without children in the FieldsV1 made here (frozen, so shared). */
+const EMPTY_JSON: JsonObject = Object.freeze({}) as JsonObject;
+
 /**
  * Decoded FieldsV1 by identity, for frozen JSON only: the store deep-freezes stored objects, whose
  * managedFields are decoded on every write to them, and the FieldsV1 written here are frozen too.
  * Sets are immutable, so sharing them is safe.
  */
 const decoded = new WeakMap<object, FieldSet>();
-
-function deepFreeze<T extends object>(value: T): T {
-  for (const child of Object.values(value)) {
-    if (typeof child === 'object' && child !== null) deepFreeze(child);
-  }
-  return Object.freeze(value);
-}

@@ -122,6 +122,73 @@ export function goZeroValue(schemaName: string): Record<string, unknown> {
   return shapeNamed({}, schemaName, 0) as Record<string, unknown>;
 }
 
+/**
+ * Both sides of an update in their Go struct shape, for comparing them (the field manager's
+ * `compare`): each as goShape would give it, except that what both share — the same object at the
+ * same place, as a write shares what it left unchanged with the stored object (shareUnchanged) —
+ * is left as it is, unshaped, on both sides. The same object on both sides is no change, and
+ * comparing stops there without looking inside, so only what changed is shaped. Only for
+ * comparison: where they share, the results are not the shapes of the objects.
+ */
+export function goShapePair(a: unknown, b: unknown, schemaName: string): [unknown, unknown] {
+  if (!isBuiltIn(schemaName)) return [a, b];
+  return shapePairNamed(a, b, schemaName, 0);
+}
+
+function shapePairNamed(a: unknown, b: unknown, name: string, depth: number): [unknown, unknown] {
+  if (OPAQUE.has(name)) return [a, b];
+  const schema = schemaNamed(name);
+  return schema ? shapePair(a, b, schema, name, depth) : [a, b];
+}
+
+function shapePairOf(
+  a: unknown,
+  b: unknown,
+  schema: Schema | undefined,
+  depth: number,
+): [unknown, unknown] {
+  const name = nameOf(schema);
+  if (name) return shapePairNamed(a, b, name, depth);
+  return shapePair(a, b, resolveSchema(schema), undefined, depth);
+}
+
+function shapePair(
+  a: unknown,
+  b: unknown,
+  schema: Schema | undefined,
+  name: string | undefined,
+  depth: number,
+): [unknown, unknown] {
+  if (!schema || depth > 64) return [a, b];
+  if (a === b && typeof a === 'object' && a !== null) return [a, b];
+  if (!isPlainObject(a) || !isPlainObject(b)) {
+    return [shapeValue(a, schema, name, depth), shapeValue(b, schema, name, depth)];
+  }
+  const additional =
+    typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+  const properties = schema.properties;
+  const outA: Record<string, unknown> = {};
+  const outB: Record<string, unknown> = {};
+  for (const key of Object.keys(a)) {
+    const child = a[key];
+    const childSchema = properties?.[key] ?? additional;
+    if (!childSchema) outA[key] = child;
+    else if (Object.hasOwn(b, key)) {
+      [outA[key], outB[key]] = shapePairOf(child, b[key], childSchema, depth + 1);
+    } else outA[key] = shapeOf(child, childSchema, depth + 1);
+  }
+  for (const key of Object.keys(b)) {
+    const child = b[key];
+    const childSchema = properties?.[key] ?? additional;
+    if (!childSchema) outB[key] = child;
+    else if (!Object.hasOwn(a, key)) outB[key] = shapeOf(child, childSchema, depth + 1);
+  }
+  // Keys of b shaped with a's come first in outB; Go shapes have no key order to keep.
+  fillZeros(outA, schema, name, depth);
+  fillZeros(outB, schema, name, depth);
+  return [outA, outB];
+}
+
 function shapeNamed(value: unknown, name: string, depth: number): unknown {
   if (OPAQUE.has(name)) return value;
   const schema = schemaNamed(name);
@@ -154,6 +221,15 @@ function shape(
   depth: number,
 ): unknown {
   if (!schema || depth > 64) return value;
+  return shapeValue(value, schema, name, depth);
+}
+
+function shapeValue(
+  value: unknown,
+  schema: Schema,
+  name: string | undefined,
+  depth: number,
+): unknown {
   if (Array.isArray(value)) {
     if (schema.type !== 'array') return value;
     return value.map((item) => shapeOf(item, schema.items, depth + 1));
@@ -168,20 +244,30 @@ function shape(
     const childSchema = properties?.[key] ?? additional;
     out[key] = childSchema ? shapeOf(child, childSchema, depth + 1) : child;
   }
-  if (name && properties) {
-    const zeros = GO_VALUE_FIELDS[name];
-    if (zeros) {
-      for (const [field, zero] of Object.entries(zeros)) {
-        if (Object.hasOwn(out, field)) continue;
-        out[field] = zero === 'null' ? null : shapeOf({}, properties[field], depth + 1);
-      }
-    }
-    for (const field of schema.required ?? []) {
+  fillZeros(out, schema, name, depth);
+  return out;
+}
+
+/** The fields a Go struct always has: value-typed structs and times, fields without omitempty. */
+function fillZeros(
+  out: Record<string, unknown>,
+  schema: Schema,
+  name: string | undefined,
+  depth: number,
+): void {
+  const properties = schema.properties;
+  if (!name || !properties) return;
+  const zeros = GO_VALUE_FIELDS[name];
+  if (zeros) {
+    for (const [field, zero] of Object.entries(zeros)) {
       if (Object.hasOwn(out, field)) continue;
-      out[field] = zeroOf(properties[field]);
+      out[field] = zero === 'null' ? null : shapeOf({}, properties[field], depth + 1);
     }
   }
-  return out;
+  for (const field of schema.required ?? []) {
+    if (Object.hasOwn(out, field)) continue;
+    out[field] = zeroOf(properties[field]);
+  }
 }
 
 /** The JSON of a Go zero value for a field without `omitempty`. */
