@@ -32,7 +32,7 @@
 import { deepCopy, type KubeObject, type OwnerReference } from '../../kube/objects';
 import { labelSelectorAsSelector, type LabelSelector, type Selector } from '../../kube/labels';
 import { findResource, type ResourceType } from '../../kube/resources';
-import { nodeShouldRunDaemonPod, pinToNode, targetNodeName } from '../../kube/scheduling';
+import { pinToNode, targetNodeName } from '../../kube/scheduling';
 import { StatusError, errors } from '../../kube/status';
 import type { Controller, ControllerContext } from '../runtime/manager';
 import { keyOf, splitKey, type Informer } from '../runtime/informer';
@@ -66,6 +66,7 @@ import {
   createPodTemplate,
   isPodUpdated,
   obj,
+  placementOf,
   podNodeName,
   podPhase,
   templateGeneration,
@@ -83,6 +84,18 @@ export const STATUS_UPDATE_RETRIES = 1;
 /** kube-controller-manager's `flowcontrol.NewBackOff(1*time.Second, 15*time.Minute)`. */
 export const FAILED_PODS_BACKOFF_INITIAL_MS = 1000;
 export const FAILED_PODS_BACKOFF_MAX_MS = 15 * 60_000;
+
+/**
+ * Pods by controller: `<namespace>/<controller uid>`, or `<namespace>/` for an orphan. ClaimPods
+ * looks at every pod of the namespace, but only orphans and its own pods can come out of it, so
+ * when the namespace has no orphan those are the DaemonSet's own (in the same order: every
+ * index moves a pod to its end on each change).
+ */
+const CONTROLLER_INDEX = 'daemonset:controller';
+
+function controllerIndexOf(pod: KubeObject): string[] {
+  return [`${pod.metadata.namespace ?? ''}/${controllerOf(pod)?.uid ?? ''}`];
+}
 
 export const SELECTING_ALL_MESSAGE =
   'This daemon set is selecting all pods. A non-empty selector is required.';
@@ -124,6 +137,12 @@ export class DaemonSetController implements Controller {
   private readonly recorder: EventRecorder;
   private readonly burstReplicas: number;
   private readonly historyDeps: HistoryDeps;
+  /**
+   * The claimed pods of the DaemonSet being synced: caches do not change during a sync, so
+   * manage, the rollout, history and status (each of which calls getDaemonPods upstream) claim
+   * once.
+   */
+  private claimed: { readonly ds: KubeObject; readonly pods: KubeObject[] } | undefined;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -141,6 +160,7 @@ export class DaemonSetController implements Controller {
     this.dsInformer = ctx.informers.for(daemonSets);
     this.historyInformer = ctx.informers.for(controllerRevisions);
     this.podInformer = ctx.informers.for(pods);
+    this.podInformer.addIndex(CONTROLLER_INDEX, controllerIndexOf);
     this.nodeInformer = ctx.informers.for(nodes);
     this.historyDeps = {
       registry: ctx.registry,
@@ -329,15 +349,15 @@ export class DaemonSetController implements Controller {
 
   private addNode(node: KubeObject): void {
     for (const ds of this.dsInformer.list()) {
-      if (nodeShouldRunDaemonPod(node, ds).shouldRun) this.enqueue(ds);
+      if (placementOf(node, ds).shouldRun) this.enqueue(ds);
     }
   }
 
   private updateNode(old: KubeObject, cur: KubeObject): void {
     if (shouldIgnoreNodeUpdate(old, cur)) return;
     for (const ds of this.dsInformer.list()) {
-      const before = nodeShouldRunDaemonPod(old, ds);
-      const after = nodeShouldRunDaemonPod(cur, ds);
+      const before = placementOf(old, ds);
+      const after = placementOf(cur, ds);
       if (
         before.shouldRun !== after.shouldRun ||
         before.shouldContinueRunning !== after.shouldContinueRunning
@@ -355,6 +375,14 @@ export class DaemonSetController implements Controller {
    * upstream's tests call `syncHandler`). A throw makes the manager retry the key with backoff.
    */
   syncDaemonSet(key: string): void {
+    try {
+      this.sync(key);
+    } finally {
+      this.claimed = undefined;
+    }
+  }
+
+  private sync(key: string): void {
     const { namespace, name } = splitKey(key);
     const ds = this.dsInformer.get(namespace, name);
     if (!ds) {
@@ -444,7 +472,16 @@ export class DaemonSetController implements Controller {
    * releasing owned pods it no longer selects (PodControllerRefManager.ClaimPods).
    */
   private getDaemonPods(ds: KubeObject): KubeObject[] {
-    return this.claim(ds, pods, this.podInformer.list(ds.metadata.namespace ?? ''));
+    if (this.claimed?.ds === ds) return this.claimed.pods;
+    const namespace = ds.metadata.namespace ?? '';
+    const orphans = this.podInformer.byIndex(CONTROLLER_INDEX, `${namespace}/`);
+    const candidates =
+      orphans.length > 0
+        ? this.podInformer.list(namespace)
+        : this.podInformer.byIndex(CONTROLLER_INDEX, `${namespace}/${ds.metadata.uid ?? ''}`);
+    const claimed = this.claim(ds, pods, candidates);
+    this.claimed = { ds, pods: claimed };
+    return claimed;
   }
 
   /**
@@ -610,7 +647,7 @@ export class DaemonSetController implements Controller {
     hash: string,
   ): { nodesNeedingDaemonPods: string[]; podsToDelete: string[] } {
     const nodeName = node.metadata.name ?? '';
-    const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
+    const { shouldRun, shouldContinueRunning } = placementOf(node, ds);
     const daemonPods = nodeToDaemonPods.get(nodeName);
     const nodesNeedingDaemonPods: string[] = [];
     const podsToDelete: string[] = [];
@@ -891,7 +928,7 @@ export function computeDaemonSetCounts(
   const minReadySeconds = minReadySecondsOf(ds);
   const generation = templateGeneration(ds);
   for (const node of nodeList) {
-    const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
+    const { shouldRun } = placementOf(node, ds);
     const daemonPods = nodeToDaemonPods.get(node.metadata.name ?? '') ?? [];
     const scheduled = daemonPods.length > 0;
     if (shouldRun) {

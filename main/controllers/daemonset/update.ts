@@ -9,7 +9,6 @@
  */
 import { deepCopy, type KubeObject } from '../../kube/objects';
 import { findResource } from '../../kube/resources';
-import { nodeShouldRunDaemonPod } from '../../kube/scheduling';
 import { StatusError } from '../../kube/status';
 import type { Registry } from '../../apiserver/registry/registry';
 import {
@@ -23,6 +22,7 @@ import {
   REVISION_HASH_LABEL,
   isPodUpdated,
   obj,
+  placementOf,
   revisionOf,
   surgeCount,
   templateGeneration,
@@ -61,7 +61,7 @@ export function updatedDesiredNodeCounts(
 ): DesiredCounts {
   let desiredNumberScheduled = 0;
   for (const node of nodeList) {
-    if (!nodeShouldRunDaemonPod(node, ds).shouldRun) continue;
+    if (!placementOf(node, ds).shouldRun) continue;
     desiredNumberScheduled++;
     const name = node.metadata.name ?? '';
     if (!nodeToDaemonPods.has(name)) nodeToDaemonPods.set(name, []);
@@ -203,7 +203,7 @@ export function planRollingUpdate(
     }
     if (!oldPod) continue; // manage() creates where there is nothing
     if (!newPod) {
-      const shouldRun = nodeShouldRunDaemonPod(nodeNamed(nodeName), ds).shouldRun;
+      const shouldRun = placementOf(nodeNamed(nodeName), ds).shouldRun;
       if (!available(oldPod)) {
         if (!shouldRun) oldPodsToDelete.push(oldPod.metadata.name ?? '');
         else allowedNewNodes.push(nodeName);

@@ -5,7 +5,12 @@
  * "updated", rollout budgets, and the order pods on one node are ranked in.
  */
 import { deepCopy, isPlainObject, type KubeObject } from '../../kube/objects';
-import { tolerationsOf, withDaemonTolerations } from '../../kube/scheduling';
+import {
+  nodeShouldRunDaemonPod,
+  tolerationsOf,
+  withDaemonTolerations,
+  type DaemonPlacement,
+} from '../../kube/scheduling';
 import { TEMPLATE_GENERATION_ANNOTATION } from '../../apiserver/registry/strategies';
 
 type Obj = Record<string, unknown>;
@@ -18,6 +23,27 @@ export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 export { TEMPLATE_GENERATION_ANNOTATION };
 /** The field manager kube-controller-manager's clients write with. */
 export const FIELD_MANAGER = 'kube-controller-manager';
+
+/**
+ * Placements worked out, by pod template and node: nodeShouldRunDaemonPod reads nothing of the
+ * DaemonSet but its template, and both are immutable stored objects (a status write keeps the
+ * DaemonSet's spec, so its template stays the same object), so a sync over every node, done after
+ * every batch of pod changes, asks again only about nodes that changed.
+ */
+const placements = new WeakMap<object, WeakMap<KubeObject, DaemonPlacement>>();
+
+/** `nodeShouldRunDaemonPod`, remembered per template and node (see `placements`). */
+export function placementOf(node: KubeObject, ds: KubeObject): DaemonPlacement {
+  const template = obj(ds.spec).template;
+  if (!isPlainObject(template) || !Object.isFrozen(template) || !Object.isFrozen(node)) {
+    return nodeShouldRunDaemonPod(node, ds);
+  }
+  let byNode = placements.get(template);
+  if (!byNode) placements.set(template, (byNode = new WeakMap()));
+  let placement = byNode.get(node);
+  if (!placement) byNode.set(node, (placement = nodeShouldRunDaemonPod(node, ds)));
+  return placement;
+}
 
 /** `util.GetTemplateGeneration`: the annotation as an integer; undefined when absent or unparsable. */
 export function templateGeneration(ds: KubeObject): number | undefined {

@@ -8,6 +8,14 @@
  * writes and a cluster started with the same seed and clock does the same things in the same
  * order. The loop yields to the event loop every few milliseconds so the API server stays
  * responsive while thousands of pods are made.
+ *
+ * A queue's turn lasts until it is empty (at most `TURN_KEYS` keys), keys added during the turn
+ * included, as a controller whose workers run while events arrive would drain them. What other
+ * controllers queue meanwhile waits for their turn, where repeated adds of one key have become
+ * one sync: when the kubelets post 5,000 pod statuses, the DaemonSet controller syncs its
+ * DaemonSet a few times, not 5,000 times (its sync is O(nodes), so that is the difference between
+ * O(nodes) and O(nodes²)). Upstream gets the same batching from time: events that arrive while a
+ * sync runs are folded into the next one.
  */
 import type { Clock } from '../../base/clock';
 import type { Random } from '../../base/random';
@@ -45,6 +53,12 @@ export interface ControllerManagerOptions {
   readonly sliceMs?: number;
 }
 
+/**
+ * Most keys one queue's turn takes before the next queue's turn, so that a controller re-adding
+ * its own keys cannot starve the others.
+ */
+export const TURN_KEYS = 1024;
+
 interface Registered {
   readonly queue: WorkQueue;
   readonly sync: (key: string) => void;
@@ -55,7 +69,9 @@ export class ControllerManager {
   private readonly informers: InformerFactory;
   private readonly queues: Registered[] = [];
   private readonly controllers: Controller[] = [];
-  private next = 0;
+  /** The queue whose turn it is, and how many more keys its turn may take. */
+  private turn = -1;
+  private turnLeft = 0;
   private scheduled = false;
   private running = false;
   private stopped = false;
@@ -165,16 +181,32 @@ export class ControllerManager {
     if (this.idle) this.resolveSettled();
   }
 
-  /** Round robin over the queues, so one busy controller cannot starve the others. */
+  /**
+   * Turns over the queues in order: the queue whose turn it is gives keys until it is empty or
+   * has given `TURN_KEYS`, then the next non-empty queue's turn begins, so one busy controller
+   * cannot starve the others and events for a key that is waiting for its turn fold into one sync.
+   */
   private nextItem(): { registered: Registered; key: string } | undefined {
-    for (let i = 0; i < this.queues.length; i++) {
-      const registered = this.queues[(this.next + i) % this.queues.length]!;
+    const count = this.queues.length;
+    if (this.turnLeft > 0) {
+      const registered = this.queues[this.turn]!;
       const key = registered.queue.take();
       if (key !== undefined) {
-        this.next = (this.next + i + 1) % this.queues.length;
+        this.turnLeft--;
         return { registered, key };
       }
     }
+    for (let i = 1; i <= count; i++) {
+      const index = (this.turn + i) % count;
+      const registered = this.queues[index]!;
+      const key = registered.queue.take();
+      if (key !== undefined) {
+        this.turn = index;
+        this.turnLeft = TURN_KEYS - 1;
+        return { registered, key };
+      }
+    }
+    this.turnLeft = 0;
     return undefined;
   }
 
