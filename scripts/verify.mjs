@@ -78,6 +78,8 @@ step('typecheck: renderer (DOM)', bin('tsc'), ['-p', 'tsconfig.web.json']);
 step('typecheck: renderer tests', bin('tsc'), ['-p', 'tsconfig.web-test.json']);
 step('lint (no warnings allowed)', bin('eslint'), ['--max-warnings', '0', '.']);
 step('format check', bin('prettier'), ['--check', '.']);
+// Benchmarks run small, to prove they still run; their figures are printed, never judged.
+step('benchmarks (smoke)', process.execPath, [join(root, 'scripts', 'bench.mjs'), '--smoke']);
 
 if (built) {
   const report = join(root, 'test-results', 'vitest.json');
