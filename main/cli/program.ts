@@ -9,6 +9,22 @@ import { listClusters, parseCount, parseSeed, startCluster, stopCluster } from '
 import { parsePort, serve } from './serve';
 import { addNode, advanceCluster, removeNode, setKubelet } from './node';
 import type { TargetOptions } from './target';
+import {
+  checkDaemonSet,
+  ExitStatus,
+  gradeLab,
+  listLabs,
+  nextStep,
+  parseTimeout,
+  resetLab,
+  showHint,
+  solveLab,
+  startLab,
+  validateLabsCommand,
+  type CheckCommandOptions,
+  type GradeCommandOptions,
+  type LabOptions,
+} from './labs';
 
 /** The options that choose which cluster a changing command acts on (see target.ts). */
 function targetOptions(command: Command): Command {
@@ -17,6 +33,30 @@ function targetOptions(command: Command): Command {
     .option('--kubeconfig <file>', 'a kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'a context of the kubeconfig')
     .option('--yes', 'act on a context even though Kubelab did not start its cluster');
+}
+
+/**
+ * The options every lab command takes: where the labs are, and which cluster. Read-only
+ * commands accept any context; changing ones also take --yes (target.ts).
+ */
+function labOptions(command: Command, changes: boolean): Command {
+  command
+    .option('--labs-dir <dir>', "the labs folder (default: the repository's labs/)")
+    .option('--cluster <name>', 'a running cluster Kubelab started (default: the only one)')
+    .option('--kubeconfig <file>', 'a kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'a context of the kubeconfig');
+  return changes
+    ? command.option('--yes', 'act on a context even though Kubelab did not start its cluster')
+    : command;
+}
+
+function timeoutOption(): Option {
+  return new Option(
+    '--timeout <duration>',
+    'how long to wait for the cluster to settle before grading anyway (e.g. 60s, 2m)',
+  )
+    .argParser(parseTimeout)
+    .default(60_000, '60s');
 }
 
 export interface RunResult {
@@ -188,6 +228,104 @@ export function buildProgram(io: CliIo, onServing: (stop: () => Promise<void>) =
     await setKubelet(name, 'Running', options, io);
   });
 
+  const labs = program.command('labs').description('list and validate the labs');
+  labOptions(
+    labs.command('list').description('list the labs').option('--json', 'print as JSON'),
+    false,
+  ).action(async (options: LabOptions & { json?: boolean }) => {
+    await listLabs(options, io);
+  });
+  labOptions(
+    labs
+      .command('validate')
+      .description('check every lab of a folder; prints file:line:col: message for each problem')
+      .argument('[dir]', "the labs folder (default: --labs-dir, else the repository's labs/)"),
+    false,
+  ).action(async (dir: string | undefined, options: LabOptions) => {
+    await validateLabsCommand(dir, options, io);
+  });
+
+  const lab = program
+    .command('lab')
+    .description('run a lab: start it, move through its steps, get hints, see the solution');
+  labOptions(
+    lab
+      .command('start')
+      .description('reset the cluster to its baseline, prepare it for the lab and print the task')
+      .argument('<id>', 'the lab (see "kubelab labs list")'),
+    true,
+  ).action(async (id: string, options: LabOptions) => {
+    await startLab(id, options, io);
+  });
+  labOptions(
+    lab
+      .command('next')
+      .description("move to the lab's next step (runs its setup) and print its task")
+      .argument('<id>', 'the lab'),
+    true,
+  ).action(async (id: string, options: LabOptions) => {
+    await nextStep(id, options, io);
+  });
+  labOptions(
+    lab
+      .command('hint')
+      .description("print the current step's next hint, from a nudge to nearly the answer")
+      .argument('<id>', 'the lab'),
+    false,
+  ).action(async (id: string, options: LabOptions) => {
+    await showHint(id, options, io);
+  });
+  labOptions(
+    lab
+      .command('solve')
+      .description("run the current step's reference solution (or print it with --show)")
+      .argument('<id>', 'the lab')
+      .option('--show', 'print the commands a learner would type instead of running them')
+      .option('--all', 'this step and every later one'),
+    true,
+  ).action(async (id: string, options: LabOptions & { show?: boolean; all?: boolean }) => {
+    await solveLab(id, options, io);
+  });
+
+  labOptions(
+    lab
+      .command('reset')
+      .description('leave the lab: put the cluster back to its baseline and forget the session')
+      .argument('<id>', 'the lab'),
+    true,
+  ).action(async (id: string, options: LabOptions) => {
+    await resetLab(id, options, io);
+  });
+
+  labOptions(
+    program
+      .command('grade')
+      .description(
+        "grade the lab's current step once the cluster has settled (exit 0 passed, 1 failed, 2 could not grade)",
+      )
+      .argument('<id>', 'the lab')
+      .option('--json', 'print the report as JSON')
+      .addOption(timeoutOption())
+      .option('--answer <text>', "the learner's answer, for a question the lab asks"),
+    false,
+  ).action(async (id: string, options: GradeCommandOptions) => {
+    await gradeLab(id, options, io);
+  });
+  labOptions(
+    program
+      .command('check')
+      .description(
+        'report, node by node, whether a DaemonSet runs where it should (exit codes as for grade)',
+      )
+      .argument('<ds/NAME>', 'the DaemonSet, e.g. ds/agent')
+      .option('-n, --namespace <ns>', 'its namespace', 'default')
+      .option('--json', 'print the report as JSON')
+      .addOption(timeoutOption()),
+    false,
+  ).action(async (what: string, options: CheckCommandOptions) => {
+    await checkDaemonSet(what, options, io);
+  });
+
   return program;
 }
 
@@ -202,6 +340,7 @@ export async function runCli(
     await program.parseAsync([...argv], { from: 'user' });
     return { exitCode: 0 };
   } catch (error) {
+    if (error instanceof ExitStatus) return { exitCode: error.exitCode };
     if (error instanceof CommanderError) {
       // Commander has printed its own message (or the help/version text).
       return { exitCode: error.exitCode };
