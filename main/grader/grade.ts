@@ -63,10 +63,24 @@ function run(check: CheckSpec, context: CheckContext): CheckOutcome {
 const weightOf = (check: LabCheck): number =>
   typeof check.weight === 'number' && Number.isFinite(check.weight) ? check.weight : 1;
 
-function result(check: LabCheck, outcome: CheckOutcome, alternatives?: CheckResult[]): CheckResult {
+/** The title as the learner reads it: roles resolved, or as written when one is unknown. */
+function titleOf(check: LabCheck, roles: Readonly<Record<string, string>>): string {
+  try {
+    return resolveRoles(check.title, roles);
+  } catch {
+    return check.title;
+  }
+}
+
+function result(
+  check: LabCheck,
+  outcome: CheckOutcome,
+  roles: Readonly<Record<string, string>>,
+  alternatives?: CheckResult[],
+): CheckResult {
   return {
     id: check.id,
-    title: check.title,
+    title: titleOf(check, roles),
     type: check.type,
     weight: weightOf(check),
     status: outcome.status,
@@ -85,7 +99,14 @@ function gradeAnyOf(
 ): CheckResult {
   const alternatives = check.checks.map((alt) => gradeCheck(alt, context, checkContext));
   const winner = alternatives.find((a) => a.status === 'passed');
-  if (winner) return result(check, { status: 'passed', summary: winner.summary }, alternatives);
+  if (winner) {
+    return result(
+      check,
+      { status: 'passed', summary: winner.summary },
+      context.roles,
+      alternatives,
+    );
+  }
   const allErrors = alternatives.every((a) => a.status === 'error');
   const titles = alternatives.map((a) => a.title).join(' / ');
   return result(
@@ -96,6 +117,7 @@ function gradeAnyOf(
         ? `none of the accepted ways could be checked (${titles})`
         : `none of the accepted ways is done (${titles})`,
     },
+    context.roles,
     alternatives,
   );
 }
@@ -108,13 +130,13 @@ function gradeCheck(
   try {
     if (check.type === 'anyOf') return gradeAnyOf(check, context, checkContext);
     const resolved = resolveRoles(check, context.roles);
-    return result(check, run(resolved, checkContext));
+    return result(check, run(resolved, checkContext), context.roles);
   } catch (error) {
     const summary =
       error instanceof RoleError
         ? error.message
         : `this check could not be evaluated: ${message(error)}`;
-    return result(check, { status: 'error', summary });
+    return result(check, { status: 'error', summary }, context.roles);
   }
 }
 
