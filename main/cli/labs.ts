@@ -283,6 +283,17 @@ const MARK = { passed: '✓', failed: '✗', error: '!' } as const;
 
 const SHOULD_RUN = { 'must-run': 'yes', 'may-keep': 'may keep', 'must-not-run': 'no' } as const;
 
+/**
+ * The SHOULD RUN cell: a may-keep node (a pod there may stay, none would be placed there now)
+ * reads "no" when it has no pod, so that the control plane of a DaemonSet that does not tolerate
+ * its taint does not read as a place the pod might be.
+ */
+function shouldRunText(node: NodeFinding): string {
+  return node.placement === 'may-keep' && node.pods.length === 0
+    ? 'no'
+    : SHOULD_RUN[node.placement];
+}
+
 function podText(pod: PodFinding): string {
   const state = pod.terminating
     ? 'Terminating'
@@ -300,7 +311,7 @@ function placementTable(nodes: readonly NodeFinding[], indent: string): string[]
       ['NODE', 'SHOULD RUN', 'PODS', 'VERDICT', 'WHY'],
       ...nodes.map((node) => [
         node.node,
-        SHOULD_RUN[node.placement],
+        shouldRunText(node),
         node.pods.length ? node.pods.map(podText).join(', ') : '-',
         node.ok ? 'ok' : (node.problem ?? 'wrong'),
         node.reasons.length ? node.reasons.join('; ') : '-',

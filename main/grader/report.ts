@@ -16,6 +16,12 @@ export interface PodFinding {
   /** `DaemonSet/agent`, `ReplicaSet/web-6d8f…`, or undefined for an orphan. */
   readonly owner?: string;
   readonly terminating?: boolean;
+  /**
+   * Why a container is not running, as kubectl's STATUS column shows it (`ErrImagePull`,
+   * `ImagePullBackOff`, `ContainerCreating`, `CrashLoopBackOff`…): the first container's waiting
+   * or terminated reason, init containers first.
+   */
+  readonly reason?: string;
 }
 
 /** One node's line in a DaemonSet placement report. */

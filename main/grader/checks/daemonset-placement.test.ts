@@ -451,6 +451,36 @@ describe('daemonSetPlacement', () => {
     });
   });
 
+  it('says why a pod is not running, as the STATUS column of kubectl get pods would', () => {
+    const ds = daemonSet('agent');
+    const waiting = (reason: string): Record<string, unknown> => ({
+      phase: 'Pending',
+      conditions: [{ type: 'Ready', status: 'False' }],
+      containerStatuses: [
+        { name: 'agent', ready: false, state: { waiting: { reason, message: '…' } } },
+      ],
+    });
+    const objects = [
+      node('lab-worker'),
+      node('lab-worker2'),
+      ds,
+      daemonPod(ds, 'lab-worker', { ready: false, status: waiting('ImagePullBackOff') }),
+      daemonPod(ds, 'lab-worker2', {
+        ready: false,
+        status: {
+          ...waiting('CrashLoopBackOff'),
+          initContainerStatuses: [
+            { name: 'init', ready: false, state: { terminated: { reason: 'Error', exitCode: 1 } } },
+          ],
+        },
+      }),
+    ];
+    expect(run(objects).nodes?.map((n) => n.pods.map((p) => p.reason))).toEqual([
+      ['ImagePullBackOff'],
+      ['Error'],
+    ]);
+  });
+
   it('flags pods that match the selector but another workload owns, and orphans', () => {
     const ds = daemonSet('agent');
     const web = deployment('agent-web');

@@ -123,14 +123,35 @@ function placementOf(node: KubeObject, daemonSet: KubeObject): NodePlacement {
   return shouldRun ? 'must-run' : shouldContinueRunning ? 'may-keep' : 'must-not-run';
 }
 
+/** The first waiting or terminated reason of the pod's containers (init containers first). */
+function containerReason(pod: KubeObject): string | undefined {
+  const status = isPlainObject(pod.status) ? pod.status : {};
+  for (const key of ['initContainerStatuses', 'containerStatuses']) {
+    const statuses = status[key];
+    if (!Array.isArray(statuses)) continue;
+    for (const container of statuses) {
+      if (!isPlainObject(container) || !isPlainObject(container.state)) continue;
+      for (const state of ['waiting', 'terminated']) {
+        const detail = container.state[state];
+        if (isPlainObject(detail) && typeof detail.reason === 'string' && detail.reason) {
+          return detail.reason;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
 function podFinding(pod: KubeObject): PodFinding {
   const ref = controllerOf(pod);
+  const reason = containerReason(pod);
   return {
     name: pod.metadata.name ?? '',
     ready: isPodReady(pod),
     phase: phaseOf(pod),
     ...(ref ? { owner: `${ref.kind}/${ref.name}` } : {}),
     ...(isPodTerminating(pod) ? { terminating: true } : {}),
+    ...(reason !== undefined ? { reason } : {}),
   };
 }
 
