@@ -102,7 +102,12 @@ describe('kubelab lab and grade', () => {
   it('starts a lab: progress on stderr, the task on stdout', async () => {
     const started = await lab(['lab', 'start', 'node-agent']);
     expect(started.code).toBe(0);
-    expect(started.err).toBe(
+    // Whether the setup had settled at the first look depends on timing: such lines may come.
+    const progress = started.err
+      .split('\n')
+      .filter((line) => !line.startsWith('waiting for the cluster to settle: '))
+      .join('\n');
+    expect(progress).toBe(
       [
         'resetting the cluster to its baseline',
         'adding node/lab-worker2',
@@ -179,7 +184,7 @@ kubectl wait daemonset/agent -n agents --for=jsonpath='{.status.numberReady}'=2 
     );
     expect(lines[3]).toMatch(/^ {4}NODE {16}SHOULD RUN {3}PODS {18}VERDICT {3}WHY$/);
     expect(lines[4]).toMatch(
-      /^ {4}lab-control-plane {3}may keep {5}- {21}ok {8}taint node-role.kubernetes.io\/control-plane:NoSchedule not tolerated$/,
+      /^ {4}lab-control-plane {3}no {11}- {21}ok {8}taint node-role.kubernetes.io\/control-plane:NoSchedule not tolerated$/,
     );
     expect(lines[5]).toMatch(/^ {4}lab-worker {10}yes {10}agent-[a-z0-9]{5} \(Ready\) {3}ok {8}-$/);
     expect(lines[6]).toMatch(
