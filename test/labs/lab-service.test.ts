@@ -87,7 +87,9 @@ describe('a lab from start to finish', () => {
   it('starts: baseline, workers, node labels and taints, setup, and the session', async () => {
     const events: LabProgress[] = [];
     const result = await service().start('node-agent', { onProgress: (e) => events.push(e) });
-    expect(events.map((e) => e.message)).toEqual([
+    // Whether the setup had settled at the first look depends on timing: such events may come.
+    const settling = (m: string): boolean => m.startsWith('waiting for the cluster to settle: ');
+    expect(events.map((e) => e.message).filter((m) => !settling(m))).toEqual([
       'resetting the cluster to its baseline',
       'adding node/lab-worker2',
       'labeling node/lab-worker2',
