@@ -21,9 +21,15 @@ interface ChildNode {
   readonly set: FieldSet;
 }
 
-/** The maps of nodes without members or without children; never written. */
-const NO_MEMBERS = new Map<string, PathElement>();
-const NO_CHILDREN = new Map<string, ChildNode>();
+/** The lists of nodes without members or without children; never written. */
+const NO_MEMBERS: PathElement[] = Object.freeze([]) as unknown as PathElement[];
+const NO_CHILDREN: ChildNode[] = Object.freeze([]) as unknown as ChildNode[];
+
+/**
+ * Above this many members (or children) a node keeps a Map from id for lookups; below it, a scan
+ * of a few ids is as fast and costs no hash table.
+ */
+const INDEX_FROM = 12;
 
 /** A FieldsV1 value that does not decode (`Set.FromJSON` errors). */
 export class FieldsV1Error extends Error {
@@ -37,15 +43,31 @@ function byElement(a: { element: PathElement }, b: { element: PathElement }): nu
   return comparePathElements(a.element, b.element);
 }
 
+/** An array of room for `n` to be filled and cut to length, not grown (which over-allocates). */
+function sized<T>(n: number): T[] {
+  return new Array<T>(n);
+}
+
+/** `list` cut to its first `length` entries, or the shared empty list. */
+function cut<T>(list: T[], length: number, empty: T[]): T[] {
+  if (length === 0) return empty;
+  list.length = length;
+  return list;
+}
+
 /** A set of field paths (`fieldpath.Set`); see the module comment. */
 export class FieldSet {
-  // Most nodes have no children and many no members: they share empty maps (written only
-  // through #addMember and #addChild, which give a node maps of its own), which keeps the sets
-  // decoded from every stored object's managedFields small.
-  #members: Map<string, PathElement> = NO_MEMBERS;
-  #children: Map<string, ChildNode> = NO_CHILDREN;
-  #sortedMembers: readonly PathElement[] | undefined;
-  #sortedChildren: readonly ChildNode[] | undefined;
+  // The decoded managedFields of every stored object are kept (see `decoded`), a node per
+  // field-set node: at 5,000 nodes, millions of them. So a node holds its members and children
+  // as two exact-size arrays in path-element order (what FieldsV1, paths and merges need), not
+  // Maps, which cost a hash table each; most nodes have a handful of entries, found by a scan.
+  // Sets are sealed (sorted, arrays cut to size) before anyone else sees them: the operations
+  // below keep order as they merge or filter sorted lists; build and fromFieldsV1 sort once.
+  #members: PathElement[] = NO_MEMBERS;
+  #children: ChildNode[] = NO_CHILDREN;
+  /** By id, for nodes with more than INDEX_FROM entries, made at the first lookup. */
+  #memberIndex: Map<string, PathElement> | undefined;
+  #childIndex: Map<string, ChildNode> | undefined;
   /**
    * This node's FieldsV1, without and with the `.` that marks it a member (sets are immutable,
    * so they stay right): a set made from another by union or difference shares the nodes that
@@ -56,14 +78,77 @@ export class FieldSet {
 
   private constructor() {}
 
-  #addMember(id: string, element: PathElement): void {
-    if (this.#members === NO_MEMBERS) this.#members = new Map();
-    this.#members.set(id, element);
+  static #of(members: PathElement[], children: ChildNode[]): FieldSet {
+    const set = new FieldSet();
+    set.#members = members;
+    set.#children = children;
+    return set;
   }
 
-  #addChild(id: string, child: ChildNode): void {
-    if (this.#children === NO_CHILDREN) this.#children = new Map();
-    this.#children.set(id, child);
+  #member(id: string): PathElement | undefined {
+    const members = this.#members;
+    if (members.length > INDEX_FROM) {
+      this.#memberIndex ??= new Map(members.map((m) => [m.id, m]));
+      return this.#memberIndex.get(id);
+    }
+    for (const m of members) if (m.id === id) return m;
+    return undefined;
+  }
+
+  #child(id: string): ChildNode | undefined {
+    const children = this.#children;
+    if (children.length > INDEX_FROM) {
+      this.#childIndex ??= new Map(children.map((c) => [c.element.id, c]));
+      return this.#childIndex.get(id);
+    }
+    for (const c of children) if (c.element.id === id) return c;
+    return undefined;
+  }
+
+  /** Adds (or replaces, by id) a member of a node under construction. */
+  #addMember(element: PathElement): void {
+    const members = this.#members;
+    const existing = this.#member(element.id);
+    if (existing) {
+      members[members.indexOf(existing)] = element;
+      this.#memberIndex?.set(element.id, element);
+      return;
+    }
+    if (members === NO_MEMBERS) this.#members = [element];
+    else members.push(element);
+    this.#memberIndex?.set(element.id, element);
+  }
+
+  /** Adds (or replaces, by id) a child of a node under construction. */
+  #addChild(child: ChildNode): void {
+    const children = this.#children;
+    const id = child.element.id;
+    const existing = this.#child(id);
+    if (existing) {
+      children[children.indexOf(existing)] = child;
+      this.#childIndex?.set(id, child);
+      return;
+    }
+    if (children === NO_CHILDREN) this.#children = [child];
+    else children.push(child);
+    this.#childIndex?.set(id, child);
+  }
+
+  /**
+   * Seals a node built by adding (and every node below it, all built with it): lists sorted and
+   * copied to their exact size, child nodes left empty dropped (sets never keep nodes with no
+   * members below them).
+   */
+  #seal(): FieldSet {
+    if (this.#members.length > 0) this.#members = this.#members.sort(comparePathElements).slice();
+    if (this.#children.length > 0) {
+      const kept: ChildNode[] = [];
+      for (const child of this.#children) if (!child.set.#seal().isEmpty()) kept.push(child);
+      this.#children = kept.length > 0 ? kept.sort(byElement).slice() : NO_CHILDREN;
+    }
+    this.#memberIndex = undefined;
+    this.#childIndex = undefined;
+    return this;
   }
 
   /** The empty set. */
@@ -95,60 +180,49 @@ export class FieldSet {
       let node = nodes[depth]!;
       for (let i = depth; i < last; i++) {
         const element = path[i]!;
-        let child = node.#children.get(element.id);
+        let child = node.#child(element.id);
         if (!child) {
           child = { element, set: new FieldSet() };
-          node.#addChild(element.id, child);
+          node.#addChild(child);
         }
         node = child.set;
         elements.push(element);
         nodes.push(node);
       }
-      node.#addMember(path[last]!.id, path[last]!);
+      node.#addMember(path[last]!);
     });
-    return root;
-  }
-
-  /** Drops child nodes left empty (sets never keep nodes with no members below them). */
-  #prune(): FieldSet {
-    for (const [id, child] of this.#children) {
-      child.set.#prune();
-      if (child.set.isEmpty()) this.#children.delete(id);
-    }
-    return this;
+    return root.#seal();
   }
 
   /** Members of this node, in path-element order. */
   members(): readonly PathElement[] {
-    this.#sortedMembers ??= [...this.#members.values()].sort(comparePathElements);
-    return this.#sortedMembers;
+    return this.#members;
   }
 
   /** Child sets of this node, in path-element order. */
   children(): readonly (readonly [PathElement, FieldSet])[] {
-    this.#sortedChildren ??= [...this.#children.values()].sort(byElement);
-    return this.#sortedChildren.map((c) => [c.element, c.set] as const);
+    return this.#children.map((c) => [c.element, c.set] as const);
   }
 
   /** Whether `element` is a member of this node (`PathElementSet.Has` on `Members`). */
   hasMember(element: PathElement): boolean {
-    return this.#members.has(element.id);
+    return this.#member(element.id) !== undefined;
   }
 
   /** The paths below `element`, without it (`WithPrefix`); empty when there are none. */
   withPrefix(element: PathElement): FieldSet {
-    return this.#children.get(element.id)?.set ?? EMPTY;
+    return this.#child(element.id)?.set ?? EMPTY;
   }
 
   /** Whether the set has no members at any depth (`Empty`). */
   isEmpty(): boolean {
-    return this.#members.size === 0 && this.#children.size === 0;
+    return this.#members.length === 0 && this.#children.length === 0;
   }
 
   /** Members of this node plus the sizes of the child sets (`Size`). */
   size(): number {
-    let count = this.#members.size;
-    for (const child of this.#children.values()) count += child.set.size();
+    let count = this.#members.length;
+    for (const child of this.#children) count += child.set.size();
     return count;
   }
 
@@ -161,19 +235,19 @@ export class FieldSet {
     if (path.length === 0) return false;
     let node = root;
     for (let i = 0; i < path.length - 1; i++) {
-      const child = node.#children.get(path[i]!.id);
+      const child = node.#child(path[i]!.id);
       if (!child) return false;
       node = child.set;
     }
-    return node.#members.has(path[path.length - 1]!.id);
+    return node.#member(path[path.length - 1]!.id) !== undefined;
   }
 
   /** Every member path, depth first: a node's members before its children (`Iterate`). */
   paths(): Path[] {
     const out: Path[] = [];
     const walk = (set: FieldSet, prefix: PathElement[]): void => {
-      for (const member of set.members()) out.push([...prefix, member]);
-      for (const child of set.#sortedChildNodes()) {
+      for (const member of set.#members) out.push([...prefix, member]);
+      for (const child of set.#children) {
         prefix.push(child.element);
         walk(child.set, prefix);
         prefix.pop();
@@ -183,37 +257,45 @@ export class FieldSet {
     return out;
   }
 
-  #sortedChildNodes(): readonly ChildNode[] {
-    this.#sortedChildren ??= [...this.#children.values()].sort(byElement);
-    return this.#sortedChildren;
-  }
-
-  /** Paths in either set (`Union`). */
+  /** Paths in either set (`Union`): the two sorted lists of each node merged. */
   union(other: FieldSet): FieldSet {
     if (other.isEmpty() || this.#includes(other)) return this;
     if (this.isEmpty()) return other;
-    const out = new FieldSet();
-    for (const [id, m] of this.#members) out.#addMember(id, m);
-    for (const [id, m] of other.#members) out.#addMember(id, m);
-    for (const [id, child] of this.#children) {
-      const theirs = other.#children.get(id);
-      out.#addChild(
-        id,
-        theirs ? { element: child.element, set: child.set.union(theirs.set) } : child,
-      );
+    const a = this.#members;
+    const b = other.#members;
+    const members = sized<PathElement>(a.length + b.length);
+    let n = 0;
+    for (let i = 0, j = 0; i < a.length || j < b.length;) {
+      const order = i >= a.length ? 1 : j >= b.length ? -1 : comparePathElements(a[i]!, b[j]!);
+      if (order > 0) members[n++] = b[j++]!;
+      else {
+        members[n++] = a[i++]!;
+        if (order === 0) j++;
+      }
     }
-    for (const [id, child] of other.#children) {
-      if (!this.#children.has(id)) out.#addChild(id, child);
+    const ac = this.#children;
+    const bc = other.#children;
+    const children = sized<ChildNode>(ac.length + bc.length);
+    let m = 0;
+    for (let i = 0, j = 0; i < ac.length || j < bc.length;) {
+      const order = i >= ac.length ? 1 : j >= bc.length ? -1 : byElement(ac[i]!, bc[j]!);
+      if (order < 0) children[m++] = ac[i++]!;
+      else if (order > 0) children[m++] = bc[j++]!;
+      else {
+        const mine = ac[i++]!;
+        const theirs = bc[j++]!;
+        children[m++] = { element: mine.element, set: mine.set.union(theirs.set) };
+      }
     }
-    return out;
+    return FieldSet.#of(cut(members, n, NO_MEMBERS), cut(children, m, NO_CHILDREN));
   }
 
   /** Whether every path of `other` is in this set. */
   #includes(other: FieldSet): boolean {
     if (other === this) return true;
-    for (const id of other.#members.keys()) if (!this.#members.has(id)) return false;
-    for (const [id, child] of other.#children) {
-      const mine = this.#children.get(id);
+    for (const m of other.#members) if (!this.#member(m.id)) return false;
+    for (const child of other.#children) {
+      const mine = this.#child(child.element.id);
       if (!mine || !mine.set.#includes(child.set)) return false;
     }
     return true;
@@ -223,15 +305,18 @@ export class FieldSet {
   intersection(other: FieldSet): FieldSet {
     if (other.isEmpty()) return other;
     if (this.isEmpty()) return this;
-    const out = new FieldSet();
-    for (const [id, m] of this.#members) if (other.#members.has(id)) out.#addMember(id, m);
-    for (const [id, child] of this.#children) {
-      const theirs = other.#children.get(id);
+    const members = sized<PathElement>(this.#members.length);
+    let n = 0;
+    for (const m of this.#members) if (other.#member(m.id)) members[n++] = m;
+    const children = sized<ChildNode>(this.#children.length);
+    let c = 0;
+    for (const child of this.#children) {
+      const theirs = other.#child(child.element.id);
       if (!theirs) continue;
       const set = child.set.intersection(theirs.set);
-      if (!set.isEmpty()) out.#addChild(id, { element: child.element, set });
+      if (!set.isEmpty()) children[c++] = { element: child.element, set };
     }
-    return out;
+    return FieldSet.#of(cut(members, n, NO_MEMBERS), cut(children, c, NO_CHILDREN));
   }
 
   /**
@@ -240,25 +325,7 @@ export class FieldSet {
    */
   difference(other: FieldSet): FieldSet {
     if (other.isEmpty() || this.isEmpty()) return this;
-    const out = new FieldSet();
-    let changed = false;
-    for (const [id, m] of this.#members) {
-      if (!other.#members.has(id)) out.#addMember(id, m);
-      else changed = true;
-    }
-    for (const [id, child] of this.#children) {
-      const theirs = other.#children.get(id);
-      if (!theirs) {
-        out.#addChild(id, child);
-        continue;
-      }
-      const set = child.set.difference(theirs.set);
-      if (set !== child.set) changed = true;
-      if (!set.isEmpty())
-        out.#addChild(id, set === child.set ? child : { element: child.element, set });
-    }
-    // Nothing taken away: this set itself, with the JSON it may have made already.
-    return changed ? out : this;
+    return this.#subtract(other, false);
   }
 
   /**
@@ -267,48 +334,63 @@ export class FieldSet {
    */
   recursiveDifference(other: FieldSet): FieldSet {
     if (other.isEmpty() || this.isEmpty()) return this;
-    const out = new FieldSet();
+    return this.#subtract(other, true);
+  }
+
+  #subtract(other: FieldSet, recursive: boolean): FieldSet {
     let changed = false;
-    for (const [id, m] of this.#members) {
-      if (!other.#members.has(id)) out.#addMember(id, m);
+    const members = sized<PathElement>(this.#members.length);
+    let n = 0;
+    for (const m of this.#members) {
+      if (!other.#member(m.id)) members[n++] = m;
       else changed = true;
     }
-    for (const [id, child] of this.#children) {
-      if (other.#members.has(id)) {
+    const children = sized<ChildNode>(this.#children.length);
+    let c = 0;
+    for (const child of this.#children) {
+      const id = child.element.id;
+      if (recursive && other.#member(id)) {
         changed = true;
         continue;
       }
-      const theirs = other.#children.get(id);
+      const theirs = other.#child(id);
       if (!theirs) {
-        out.#addChild(id, child);
+        children[c++] = child;
         continue;
       }
-      const set = child.set.recursiveDifference(theirs.set);
+      const set = recursive
+        ? child.set.recursiveDifference(theirs.set)
+        : child.set.difference(theirs.set);
       if (set !== child.set) changed = true;
       if (!set.isEmpty())
-        out.#addChild(id, set === child.set ? child : { element: child.element, set });
+        children[c++] = set === child.set ? child : { element: child.element, set };
     }
-    return changed ? out : this;
+    // Nothing taken away: this set itself, with the JSON it may have made already.
+    if (!changed) return this;
+    return FieldSet.#of(cut(members, n, NO_MEMBERS), cut(children, c, NO_CHILDREN));
   }
 
   /** Only the leaf paths: members that have no children of their own (`Leaves`). */
   leaves(): FieldSet {
-    const out = new FieldSet();
-    for (const [id, m] of this.#members) if (!this.#children.has(id)) out.#addMember(id, m);
-    for (const [id, child] of this.#children) {
+    const members = sized<PathElement>(this.#members.length);
+    let n = 0;
+    for (const m of this.#members) if (!this.#child(m.id)) members[n++] = m;
+    const children = sized<ChildNode>(this.#children.length);
+    let c = 0;
+    for (const child of this.#children) {
       const set = child.set.leaves();
-      if (!set.isEmpty()) out.#addChild(id, { element: child.element, set });
+      if (!set.isEmpty()) children[c++] = { element: child.element, set };
     }
-    return out;
+    return FieldSet.#of(cut(members, n, NO_MEMBERS), cut(children, c, NO_CHILDREN));
   }
 
   /** Whether both sets have the same members (`Set.Equals`). */
   equals(other: FieldSet): boolean {
-    if (this.#members.size !== other.#members.size) return false;
-    if (this.#children.size !== other.#children.size) return false;
-    for (const id of this.#members.keys()) if (!other.#members.has(id)) return false;
-    for (const [id, child] of this.#children) {
-      const theirs = other.#children.get(id);
+    if (this.#members.length !== other.#members.length) return false;
+    if (this.#children.length !== other.#children.length) return false;
+    for (const m of this.#members) if (!other.#member(m.id)) return false;
+    for (const child of this.#children) {
+      const theirs = other.#child(child.element.id);
       if (!theirs || !child.set.equals(theirs.set)) return false;
     }
     return true;
@@ -333,8 +415,8 @@ export class FieldSet {
   #emit(includeSelf: boolean): JsonObject {
     const memo = includeSelf ? this.#jsonAsMember : this.#json;
     if (memo) return memo;
-    const members = this.members();
-    const children = this.#sortedChildNodes();
+    const members = this.#members;
+    const children = this.#children;
     const out: JsonObject =
       members.some(isValueKeyed) || children.some((c) => isValueKeyed(c.element))
         ? dictionaryObject()
@@ -377,7 +459,7 @@ export class FieldSet {
     const cached = frozen ? decoded.get(json) : undefined;
     if (cached) return cached;
     const [children] = FieldSet.#readNode(json as Record<string, unknown>);
-    const set = children ? children.#prune() : new FieldSet();
+    const set = children ? children.#seal() : new FieldSet();
     if (frozen) decoded.set(json, set);
     return set;
   }
@@ -407,8 +489,8 @@ export class FieldSet {
         (value ?? {}) as Record<string, unknown>,
       );
       children ??= new FieldSet();
-      if (childIsMember) children.#addMember(element.id, element);
-      if (grandchildren) children.#addChild(element.id, { element, set: grandchildren });
+      if (childIsMember) children.#addMember(element);
+      if (grandchildren) children.#addChild({ element, set: grandchildren });
     }
     if (!children) isMember = true;
     return [children, isMember];
