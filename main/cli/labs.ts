@@ -20,6 +20,7 @@ import {
   createLabService,
   LabError,
   type LabService,
+  type LabSummary,
   type StepView,
 } from '../services/lab-service';
 import { runningClusters } from './cluster';
@@ -149,11 +150,20 @@ export async function listLabs(options: LabOptions & { json?: boolean }, io: Cli
       String(lab.minutes),
       String(lab.steps),
       lab.backends.join(','),
-      lab.session ? `started (step ${lab.session.step + 1})` : '-',
+      statusOf(lab),
       lab.title,
     ]),
   ];
   for (const line of table(rows)) io.out(`${line}\n`);
+}
+
+/** The STATUS cell: where a started lab is, and whether its last step has passed. */
+function statusOf(lab: LabSummary): string {
+  const session = lab.session;
+  if (!session) return '-';
+  if (session.passed && session.step + 1 === lab.steps) return 'passed';
+  const step = lab.steps > 1 ? ` (step ${session.step + 1} of ${lab.steps})` : '';
+  return session.passed ? `step ${session.step + 1} passed` : `started${step}`;
 }
 
 export async function validateLabsCommand(
@@ -187,27 +197,52 @@ export async function validateLabsCommand(
 // -------------------------------------------------------------------------------------------
 // lab start, next, hint, solve
 
-function stepText(step: StepView): string {
+/** A step's task under its heading (none of its own for a one-step lab whose heading is printed above it). */
+function stepText(step: StepView, labHeading: boolean): string {
   const heading =
     step.count > 1
-      ? `Step ${step.index + 1} of ${step.count}: ${step.title}`
-      : `Lab ${step.lab}: ${step.labTitle}`;
-  return `${heading}\n\n${step.task}\n`;
+      ? `Step ${step.index + 1} of ${step.count}: ${step.title}\n\n`
+      : labHeading
+        ? ''
+        : `Lab ${step.lab}: ${step.labTitle}\n\n`;
+  return `${heading}${step.task}\n`;
+}
+
+function footer(id: string): string {
+  return `\nHints: kubelab lab hint ${id}    Grade: kubelab grade ${id}\n`;
 }
 
 export async function startLab(id: string, options: LabOptions, io: CliIo): Promise<void> {
   const labs = await changingService(options, io);
   const result = await labErrors(() => labs.start(id, { onProgress: progress(io) }), io);
   for (const note of result.notes) io.err(`note: ${note}\n`);
-  io.out(`Started lab ${id}: ${result.step.labTitle}\n\n${stepText(result.step)}`);
-  io.out(`\nHints: kubelab lab hint ${id}    Grade: kubelab grade ${id}\n`);
+  io.out(`Started lab ${id}: ${result.step.labTitle}\n\n${stepText(result.step, true)}`);
+  if (result.starter !== undefined) {
+    io.out(`\nStarter manifest (a copy to edit, then kubectl apply -f): ${result.starter}\n`);
+  }
+  io.out(footer(id));
 }
 
-export async function nextStep(id: string, options: LabOptions, io: CliIo): Promise<void> {
+export async function showStep(id: string, options: LabOptions, io: CliIo): Promise<void> {
+  const labs = service(options, io, () => readTarget(options, io));
+  const step = await labErrors(() => labs.current(id), io);
+  io.out(`Lab ${id}: ${step.labTitle}\n\n${stepText(step, true)}`);
+  io.out(footer(id));
+}
+
+export async function nextStep(
+  id: string,
+  options: LabOptions & { force?: boolean },
+  io: CliIo,
+): Promise<void> {
   const labs = await changingService(options, io);
-  const result = await labErrors(() => labs.next(id, { onProgress: progress(io) }), io);
+  const result = await labErrors(
+    () => labs.next(id, { onProgress: progress(io), force: Boolean(options.force) }),
+    io,
+  );
   for (const note of result.notes) io.err(`note: ${note}\n`);
-  io.out(stepText(result.step));
+  io.out(stepText(result.step, false));
+  io.out(footer(id));
 }
 
 export async function showHint(id: string, options: LabOptions, io: CliIo): Promise<void> {
@@ -250,7 +285,12 @@ export async function solveLab(
     const blocks: string[] = [];
     for (const [i, step] of steps.entries()) {
       const lines: string[] = [comment(`Step ${step.index + 1}: ${step.title}`)];
-      if (i > 0) lines.push(comment('(its setup runs when you move on)'), `kubelab lab next ${id}`);
+      if (i > 0) {
+        lines.push(
+          comment('(grade the step before; its setup runs when you move on)'),
+          `kubelab grade ${id} && kubelab lab next ${id}`,
+        );
+      }
       for (const command of step.commands) {
         if (command.note !== undefined) lines.push(comment(command.note));
         lines.push(command.command ?? comment(`(${command.op}: no command-line form)`));
@@ -321,11 +361,17 @@ function placementTable(nodes: readonly NodeFinding[], indent: string): string[]
   );
 }
 
-function checkLines(check: CheckResult, indent: string): string[] {
-  const lines = [`${indent}${MARK[check.status]} ${check.title}: ${check.summary}`];
+/**
+ * A check's lines; an accepted way (of an anyOf) that was not needed, because another is done,
+ * is marked `-` rather than as a failure.
+ */
+function checkLines(check: CheckResult, indent: string, unused = false): string[] {
+  const mark = unused ? '-' : MARK[check.status];
+  const lines = [`${indent}${mark} ${check.title}: ${check.summary}`];
   if (check.nodes?.length) lines.push(...placementTable(check.nodes, `${indent}    `));
   for (const alternative of check.alternatives ?? []) {
-    lines.push(...checkLines(alternative, `${indent}    `));
+    const notNeeded = check.status === 'passed' && alternative.status !== 'passed';
+    lines.push(...checkLines(alternative, `${indent}    `, notNeeded));
   }
   return lines;
 }

@@ -18,6 +18,7 @@ import {
   parseTimeout,
   resetLab,
   showHint,
+  showStep,
   solveLab,
   startLab,
   validateLabsCommand,
@@ -259,11 +260,23 @@ export function buildProgram(io: CliIo, onServing: (stop: () => Promise<void>) =
   });
   labOptions(
     lab
-      .command('next')
-      .description("move to the lab's next step (runs its setup) and print its task")
+      .command('show')
+      .description("print the current step's task again")
       .argument('<id>', 'the lab'),
-    true,
+    false,
   ).action(async (id: string, options: LabOptions) => {
+    await showStep(id, options, io);
+  });
+  labOptions(
+    lab
+      .command('next')
+      .description(
+        "move to the lab's next step (runs its setup) and print its task; the current step must have passed a grade",
+      )
+      .argument('<id>', 'the lab')
+      .option('--force', 'move on even though the current step has not passed'),
+    true,
+  ).action(async (id: string, options: LabOptions & { force?: boolean }) => {
     await nextStep(id, options, io);
   });
   labOptions(

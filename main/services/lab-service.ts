@@ -12,7 +12,7 @@
  * cluster stopped moving for the checks, or the timeout passes, and grades that snapshot. It
  * never writes to the cluster (test/labs/lab-service.test.ts records every request to prove it).
  */
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { realClock, type Clock } from '../base/clock';
@@ -54,6 +54,7 @@ export type LabErrorCode =
   | 'backend'
   | 'workers'
   | 'last-step'
+  | 'not-passed'
   | 'no-baseline'
   | 'operation';
 
@@ -82,6 +83,8 @@ export const LabSession = z.object({
   recorded: z.record(z.string(), z.string()),
   hintsShown: z.number().int().nonnegative(),
   server: z.string(),
+  /** The current step has passed a grade (what `next` asks for, unless forced). */
+  passed: z.literal(true).optional(),
 });
 export type LabSession = z.infer<typeof LabSession>;
 
@@ -95,8 +98,15 @@ export interface LabSummary {
   readonly steps: number;
   readonly backends: readonly BackendKind[];
   readonly clockNote?: string;
-  /** When the lab has a session in the state folder: its step (0-based) and start. */
-  readonly session?: { readonly step: number; readonly startedAt: string };
+  /**
+   * When the lab has a session in the state folder: its step (0-based), its start, and whether
+   * that step has passed a grade.
+   */
+  readonly session?: {
+    readonly step: number;
+    readonly startedAt: string;
+    readonly passed: boolean;
+  };
 }
 
 /** A step as the learner reads it, node roles resolved to the cluster's node names. */
@@ -114,6 +124,11 @@ export interface StepView {
 export interface StartResult {
   readonly step: StepView;
   readonly session: LabSession;
+  /**
+   * Where `start` wrote the lab's starter manifest (the one the editor opens with), a fresh copy
+   * in the state folder for the learner to edit and apply; absent when the lab has none.
+   */
+  readonly starter?: string;
   /** What the learner should know: no reset on this backend, grading may wait, … */
   readonly notes: readonly string[];
 }
@@ -173,7 +188,10 @@ export interface LabService {
   /** The lab's session in the state folder, if it has been started (reads no cluster). */
   session(id: string): Promise<LabSession | undefined>;
   start(id: string, options?: CallOptions): Promise<StartResult>;
-  next(id: string, options?: CallOptions): Promise<StartResult>;
+  /** The current step again, as start and next show it (reads no cluster). */
+  current(id: string): Promise<StepView>;
+  /** Moves to the next step once the current one has passed a grade (or when forced). */
+  next(id: string, options?: CallOptions & { force?: boolean }): Promise<StartResult>;
   hint(id: string): Promise<HintResult>;
   /** The reference solution as commands, of the current step or of it and every later one. */
   solution(id: string, options?: { all?: boolean }): Promise<SolutionStep[]>;
@@ -200,6 +218,10 @@ function nodeNames(nodes: readonly KubeObject[]): string[] {
 
 function sessionFile(stateDir: string, id: string): string {
   return join(stateDir, 'labs', `${id}.json`);
+}
+
+function starterFile(stateDir: string, id: string): string {
+  return join(stateDir, 'labs', `${id}.starter.yaml`);
 }
 
 /** Every objectKept target of the lab's checks, in every step (anyOf alternatives included). */
@@ -243,7 +265,11 @@ function commandsOf(ops: readonly LabOperation[], roles: Roles): SolutionCommand
     } catch (error) {
       command = `# ${error instanceof Error ? error.message : String(error)}`;
     }
-    return { op: op.op, command, ...(op.note !== undefined ? { note: op.note } : {}) };
+    return {
+      op: op.op,
+      command,
+      ...(op.note !== undefined ? { note: resolveText(op.note, roles) } : {}),
+    };
   });
 }
 
@@ -537,9 +563,47 @@ export function createLabService(deps: LabServiceDeps): LabService {
     const notes = await settle(client, step.checks, roles, options);
     const recorded = { ...value.recorded };
     await record(client, current, roles, recorded);
-    const next: LabSession = { ...value, step: index, roles, recorded, hintsShown: 0 };
+    const { passed: _passed, ...rest } = value;
+    const next: LabSession = { ...rest, step: index, roles, recorded, hintsShown: 0 };
     await save(next);
     return { session: next, notes, lines };
+  }
+
+  /**
+   * Forgets the sessions of other labs started on the same cluster: a lab start resets the
+   * cluster (or, on a cluster that cannot be reset, makes it the new lab's), so grading one of
+   * those would judge a cluster that no longer holds it. Returns their ids.
+   */
+  async function closeOthers(id: string, server: string): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(join(deps.stateDir, 'labs'));
+    } catch {
+      return [];
+    }
+    const closed: string[] = [];
+    for (const name of names.sort()) {
+      if (!name.endsWith('.json')) continue;
+      const other = name.slice(0, -'.json'.length);
+      if (other === id) continue;
+      const found = await readSession(other);
+      if (found?.server !== server) continue;
+      await rm(sessionFile(deps.stateDir, other), { force: true });
+      await rm(starterFile(deps.stateDir, other), { force: true });
+      closed.push(other);
+    }
+    return closed;
+  }
+
+  /** A fresh copy of the lab's starter manifest in the state folder, roles resolved: its path. */
+  async function writeStarter(current: Lab, roles: Roles): Promise<string | undefined> {
+    const file = starterFile(deps.stateDir, current.id);
+    if (current.starter === undefined) {
+      await rm(file, { force: true });
+      return undefined;
+    }
+    await writeFileAtomic(file, resolveText(current.starter.text, roles));
+    return file;
   }
 
   async function connect(): Promise<{ client: KubeClient; backend: BackendKind }> {
@@ -565,7 +629,15 @@ export function createLabService(deps: LabServiceDeps): LabService {
           steps: current.steps.length,
           backends: current.backends,
           ...(current.clockNote !== undefined ? { clockNote: current.clockNote } : {}),
-          ...(found ? { session: { step: found.step, startedAt: found.startedAt } } : {}),
+          ...(found
+            ? {
+                session: {
+                  step: found.step,
+                  startedAt: found.startedAt,
+                  passed: found.passed === true,
+                },
+              }
+            : {}),
         });
       }
       return { labs: summaries, failures };
@@ -615,11 +687,24 @@ export function createLabService(deps: LabServiceDeps): LabService {
       };
       const entered = await enterStep(client, backend, current, { ...first, roles }, 0, options);
       if (current.clockNote !== undefined && backend === 'kind') notes.push(current.clockNote);
+      for (const other of await closeOthers(id, client.server)) {
+        notes.push(
+          `lab "${other}" was closed: one lab at a time runs on a cluster${backend === 'embedded' ? ', and this one reset it' : ''}`,
+        );
+      }
+      const starter = await writeStarter(current, entered.session.roles);
       return {
         step: stepView(current, 0, entered.session.roles),
         session: entered.session,
         notes: [...notes, ...entered.notes],
+        ...(starter !== undefined ? { starter } : {}),
       };
+    },
+
+    async current(id) {
+      const current = await lab(id);
+      const value = await requireSession(id);
+      return stepView(current, value.step, value.roles);
     },
 
     async next(id, options = {}) {
@@ -630,6 +715,14 @@ export function createLabService(deps: LabServiceDeps): LabService {
         throw new LabError(
           'last-step',
           `lab "${id}" is at its last step (${current.steps.length} of ${current.steps.length}): grade it with "kubelab grade ${id}"`,
+        );
+      }
+      // A later step builds on the state this one asks for: moving on from a cluster that is not
+      // there yet can leave the next step unsolvable as written.
+      if (value.passed !== true && options.force !== true) {
+        throw new LabError(
+          'not-passed',
+          `step ${value.step + 1} of lab "${id}" has not passed yet: grade it with "kubelab grade ${id}" (or move on anyway with "kubelab lab next ${id} --force")`,
         );
       }
       const { client, backend } = await connect();
@@ -734,6 +827,8 @@ export function createLabService(deps: LabServiceDeps): LabService {
         lab: id,
         ...(options.answer !== undefined ? { answer: options.answer } : {}),
       });
+      // Only the state folder learns of it (grading never writes to the cluster).
+      if (report.passed && value.passed !== true) await save({ ...value, passed: true });
       return {
         report: {
           ...report,
@@ -811,6 +906,7 @@ export function createLabService(deps: LabServiceDeps): LabService {
         notes.push(`a ${backend} cluster cannot be reset: the lab's objects stay`);
       }
       await rm(sessionFile(deps.stateDir, id), { force: true });
+      await rm(starterFile(deps.stateDir, id), { force: true });
       return { notes };
     },
   };

@@ -129,8 +129,24 @@ Namespace \`agents\` holds a Deployment \`web\`. Node lab-worker2 has SSDs and i
 Create a DaemonSet \`agent\` in namespace \`agents\` running image \`busybox:1.36\` with the
 command \`sleep 3600\`, so that one pod runs on every worker, lab-worker2 included.
 
+Starter manifest (a copy to edit, then kubectl apply -f): ${join(home, 'state', 'labs', 'node-agent.starter.yaml')}
+
 Hints: kubelab lab hint node-agent    Grade: kubelab grade node-agent
 `);
+    const shown = await lab(['lab', 'show', 'node-agent']);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(
+      /^Lab node-agent: A node agent on every node\n\nStep 1 of 2: Run the agent on every worker\n\nNamespace `agents`/,
+    );
+    expect(shown.out).toMatch(
+      /\nHints: kubelab lab hint node-agent {4}Grade: kubelab grade node-agent\n$/,
+    );
+    // Not passed yet: next refuses, and says how to go on.
+    expect(await lab(['lab', 'next', 'node-agent'])).toMatchObject({
+      code: 1,
+      out: '',
+      err: 'error: step 1 of lab "node-agent" has not passed yet: grade it with "kubelab grade node-agent" (or move on anyway with "kubelab lab next node-agent --force")\n',
+    });
   });
 
   it('grades the seed: a readable report, exit 1; --json the report itself', async () => {
@@ -206,6 +222,7 @@ kubectl wait daemonset/agent -n agents --for=jsonpath='{.status.numberReady}'=2 
     expect(unanswered.out).toContain('NOT GRADED: 1 of 2 checks passed (score 1/2)');
     expect((await lab(['grade', 'node-agent', '--answer', '2'])).code).toBe(0);
     expect((await lab(['grade', 'node-agent', '--answer', '3'])).code).toBe(1);
+    expect((await lab(['labs', 'list'])).out).toMatch(/^node-agent .* passed {3}A node agent/m);
   });
 });
 
@@ -266,5 +283,6 @@ describe('which cluster', () => {
       out: 'lab node-agent closed: the cluster is back to its baseline\n',
     });
     expect((await lab(['labs', 'list'])).out).not.toContain('started');
+    expect((await lab(['labs', 'list'])).out).not.toContain('passed');
   });
 });

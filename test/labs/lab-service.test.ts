@@ -2,7 +2,7 @@
 // still — the labs advance it themselves): start resets to the baseline, makes the workers the
 // lab needs, applies node labels, taints and setup, and records what grading needs in the state
 // folder; grading waits for the cluster to settle and never writes to it.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,9 +124,16 @@ describe('a lab from start to finish', () => {
       server: client.server,
     });
     expect(result.session).toEqual(saved);
+    // The starter manifest, a fresh copy to edit, roles resolved.
+    expect(result.starter).toBe(join(state, 'labs', 'node-agent.starter.yaml'));
+    expect(await readFile(result.starter!, 'utf8')).toMatch(
+      /^# To finish: it must run on lab-worker2 too\.\napiVersion: apps\/v1\n/,
+    );
+    expect(await service().current('node-agent')).toEqual(result.step);
     expect((await service().list()).labs[0]!.session).toEqual({
       step: 0,
       startedAt: result.session.startedAt,
+      passed: false,
     });
   });
 
@@ -145,6 +152,12 @@ describe('a lab from start to finish', () => {
     expect(spy.requests.length).toBeGreaterThan(0);
     expect(spy.requests.filter((r) => !r.startsWith('GET '))).toEqual([]);
     expect(await readFile(sessionFile('node-agent'), 'utf8')).toBe(before);
+    // A step that has not passed is not left behind, unless the learner insists.
+    await expect(service().next('node-agent')).rejects.toMatchObject({
+      code: 'not-passed',
+      message:
+        'step 1 of lab "node-agent" has not passed yet: grade it with "kubelab grade node-agent" (or move on anyway with "kubelab lab next node-agent --force")',
+    });
   });
 
   it('gives hints one at a time, roles resolved', async () => {
@@ -191,6 +204,9 @@ describe('a lab from start to finish', () => {
     const { report } = await service({}, spy.client).grade('node-agent');
     expect(report.passed).toBe(true);
     expect(report.score).toBe(4);
+    // A pass is remembered in the state folder (never in the cluster): next may move on.
+    expect((await service().session('node-agent'))?.passed).toBe(true);
+    expect((await service().list()).labs[0]!.session).toMatchObject({ step: 0, passed: true });
     const placement = report.checks[0]!;
     expect(placement.nodes?.map((n) => [n.node, n.placement, n.ok])).toEqual([
       ['lab-control-plane', 'may-keep', true],
@@ -228,6 +244,7 @@ describe('a lab from start to finish', () => {
       hintsShown: number;
     };
     expect(saved).toMatchObject({ step: 1, hintsShown: 0 });
+    expect(saved).not.toHaveProperty('passed');
     const { report } = await service().grade('node-agent');
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([
       ['agent-rolled-back', 'failed'],
@@ -268,6 +285,15 @@ describe('a lab from start to finish', () => {
 
   it('starts a lab whose setup adds a node, and grades after its solution ages the cluster', async () => {
     const result = await service().start('node-down');
+    // Starting it reset the cluster: node-agent's session is gone with its starter.
+    expect(result.notes).toContain(
+      'lab "node-agent" was closed: one lab at a time runs on a cluster, and this one reset it',
+    );
+    expect(await service().session('node-agent')).toBeUndefined();
+    await expect(stat(join(state, 'labs', 'node-agent.starter.yaml'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    expect(result.starter).toBeUndefined();
     // The baseline took lab-worker2 away; the lab's own nodeAdd brought it back.
     expect(result.session.roles).toEqual({
       controlPlane: 'lab-control-plane',
