@@ -202,6 +202,16 @@ describe('settled', () => {
       expect(check(rollingOut({}), [ready])).toEqual({ settled: true, waitingOn: [] });
     });
 
+    it('not when a pod is on a NotReady node (evicted only after 300 s of cluster time)', () => {
+      const objects = rollingOut({ replicas: 3, updatedReplicas: 3, availableReplicas: 2 }).map(
+        (o) =>
+          o.metadata.name === 'lab-worker'
+            ? node('lab-worker', { ready: false, taints: NOT_READY_TAINTS })
+            : o,
+      );
+      expect(check(objects, [ready])).toEqual({ settled: true, waitingOn: [] });
+    });
+
     it('not when paused or past its progress deadline', () => {
       const moving = { replicas: 4, updatedReplicas: 1, availableReplicas: 3 };
       expect(check(rollingOut(moving, { paused: true }), [ready]).settled).toBe(true);

@@ -10,8 +10,9 @@
  * controller creates and deletes those on its next sync), selector-matching orphans (adopted
  * next), pods waiting for the scheduler, ContainerCreating, starting up, or terminating on a
  * Ready node. Settled even though not done: pods that will not get better by waiting —
- * Unschedulable, ImagePullBackOff, CrashLoopBackOff, Running but never Ready, on a NotReady node —
- * and rollouts held up by them, paused, or past their progress deadline.
+ * Unschedulable, ImagePullBackOff, CrashLoopBackOff, Running but never Ready, on a NotReady node
+ * (evicted only after 300 s of cluster time) — and rollouts held up by them, paused, or past their
+ * progress deadline.
  */
 import { isPlainObject, type KubeObject } from '../kube/objects';
 import { isPodReady, isPodTerminal, isPodTerminating, podCondition } from '../kube/pods';
@@ -272,8 +273,10 @@ export function settled(
       deployment,
     );
     const pods = objectsIn(snapshot, 'v1', 'Pod', namespace);
+    // A pod on a NotReady node holds the rollout until it is evicted, 300 s of cluster time
+    // later (its tolerations of the not-ready and unreachable taints): waiting will not help.
     const stuck = replicaSets.some((rs) =>
-      controlledBy(pods, rs).some((p) => isFailing(stateOf(p))),
+      controlledBy(pods, rs).some((p) => stateOf(p).kind === 'stuck'),
     );
     const replicas = num(spec.replicas, 1);
     const current = num(status.replicas);
