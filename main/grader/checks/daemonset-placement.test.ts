@@ -550,6 +550,11 @@ describe('daemonSetPlacement', () => {
       'daemonset.apps/agent: it should run on lab-worker, lab-worker2 but its spec makes it run on lab-worker',
     );
     expect(result.details).toMatchObject({ expectedMustRun: ['lab-worker', 'lab-worker2'] });
+    // The table flags the node the spec gets wrong, though the controller does as told there.
+    expect(result.nodes?.map((n) => [n.node, n.placement, n.ok, n.problem])).toEqual([
+      ['lab-worker', 'must-run', true, undefined],
+      ['lab-worker2', 'must-not-run', false, 'the lab wants a pod here'],
+    ]);
     expect(run(objects, { mustRunOn: ['{{worker1}}'] }).status).toBe('passed');
   });
 

@@ -261,6 +261,27 @@ export function analyzeDaemonSet(
   };
 }
 
+/**
+ * The rows of a placement table where the DaemonSet's spec and the lab disagree (`mustRunOn`):
+ * judged by the spec alone such a row is fine — the controller does what the spec says — so the
+ * row says what the lab wants instead, and the learner sees which nodes the spec gets wrong.
+ */
+function withLabExpectation(
+  nodes: readonly NodeFinding[],
+  expected: readonly string[],
+): NodeFinding[] {
+  const wanted = new Set(expected);
+  return nodes.map((finding) => {
+    const specRuns = finding.placement === 'must-run';
+    if (specRuns === wanted.has(finding.node) || !finding.ok) return finding;
+    return {
+      ...finding,
+      ok: false,
+      problem: specRuns ? 'the lab wants no pod here' : 'the lab wants a pod here',
+    };
+  });
+}
+
 /** The daemonSetPlacement check. */
 export function checkDaemonSetPlacement(
   check: DaemonSetPlacementCheck,
@@ -342,7 +363,10 @@ export function checkDaemonSetPlacement(
 
   const tail = strays.length > 0 ? `; ${strays.join('; ')}` : '';
   if (issues.length > 0) {
-    return failed(`${display}: ${issues.join('; ')}${tail}`, { nodes: analysis.nodes, details });
+    return failed(`${display}: ${issues.join('; ')}${tail}`, {
+      nodes: expected ? withLabExpectation(analysis.nodes, expected) : analysis.nodes,
+      details,
+    });
   }
   const count = analysis.mustRun.length;
   const summary =
