@@ -379,6 +379,24 @@ describe('validation errors as kubectl prints them', () => {
     expect(ignored.stdout).toBe('daemonset.apps/ignored created\n');
   });
 
+  it('an apiVersion the server does not serve: kubectl names the kind and version', async () => {
+    // The manifest of an old tutorial: extensions/v1beta1 is gone since Kubernetes 1.16.
+    const file = await lab.file(
+      'extensions.yaml',
+      stringify({ ...daemonSet({ name: 'old' }), apiVersion: 'extensions/v1beta1' }),
+    );
+    for (const args of [
+      ['apply', '-f', file],
+      ['create', '-f', file],
+    ]) {
+      const result = await lab.kubectl(args);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `error: resource mapping not found for name: "old" namespace: "" from "${file}": no matches for kind "DaemonSet" in version "extensions/v1beta1"\nensure CRDs are installed first\n`,
+      );
+    }
+  });
+
   it('a value of the wrong type is a decoding error', async () => {
     const file = await lab.file('type.yaml', stringify(deployment({ replicas: 'three' })));
     const result = await lab.kubectl(['apply', '-f', file]);

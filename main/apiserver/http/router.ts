@@ -13,6 +13,8 @@ export type Route =
   | { readonly kind: 'groupVersion'; readonly group: string; readonly version: string }
   | { readonly kind: 'openapiRoot' }
   | { readonly kind: 'openapiDocument'; readonly key: string }
+  | { readonly kind: 'openapiV2' }
+  | { readonly kind: 'crdList' }
   | {
       readonly kind: 'resource';
       readonly type: ResourceType;
@@ -35,6 +37,11 @@ export function route(pathname: string): Route {
   if (clean === '/api') return { kind: 'api' };
   if (clean === '/apis') return { kind: 'apis' };
   if (clean === '/openapi/v3') return { kind: 'openapiRoot' };
+  if (clean === '/openapi/v2') return { kind: 'openapiV2' };
+  // Only the list kubectl's validation asks for (server.ts says why); not a served resource.
+  if (clean === '/apis/apiextensions.k8s.io/v1/customresourcedefinitions') {
+    return { kind: 'crdList' };
+  }
   if (clean.startsWith('/openapi/v3/'))
     return { kind: 'openapiDocument', key: clean.slice('/openapi/v3/'.length) };
   let segments: string[];

@@ -53,6 +53,9 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** What a real API server answers `/openapi/v2` with when asked for protobuf, as kubectl does. */
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
 const UNAUTHENTICATED_PATHS = /^\/(healthz|livez|readyz|version)(\/.*)?$/;
 const WATCH_BUFFER = 16 * 1024 * 1024;
 
@@ -293,6 +296,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case 'openapiRoot':
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(openapi.root());
+        return;
+      case 'openapiV2':
+        // An empty OpenAPI v2 document (an empty protobuf message). kubectl falls back to v2 for
+        // a group-version that OpenAPI v3 does not list (extensions/v1beta1 from an old
+        // tutorial): with a document to read, it finds no schema for the kind, skips client-side
+        // validation and says what a real cluster's kubectl says — `no matches for kind
+        // "DaemonSet" in version "extensions/v1beta1"` — instead of failing to download v2.
+        // Everything else kubectl does reads OpenAPI v3.
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF });
+        res.end();
+        return;
+      case 'crdList':
+        // The same fallback first asks whether the kind is a custom resource: none is defined
+        // here (the embedded cluster serves no CustomResourceDefinitions; see ARCHITECTURE.md).
+        if (req.method !== 'GET') throw errors.routeNotFound();
+        send(exchange, 200, {
+          kind: 'CustomResourceDefinitionList',
+          apiVersion: 'apiextensions.k8s.io/v1',
+          metadata: { resourceVersion: '' },
+          items: [],
+        });
         return;
       case 'openapiDocument': {
         const doc = openapi.document(target.key);
