@@ -1,7 +1,8 @@
 // Golden tests of the lab catalogue (labs/): every lab, through the LabService on one embedded
 // cluster, as a learner would play it. Its start fails grading; each step passes once its
-// reference solution ran; its wrong answer (test/labs/wrong/<id>.yaml) fails the checks it names.
-// The reports are written as goldens (goldens/<id>.start.txt, .solved.txt, .wrong.txt) in the
+// reference solution ran; its wrong answer (test/labs/wrong/<id>.yaml), and any further ones
+// (test/labs/wrong/<id>.<variant>.yaml), fail the checks they name. The reports are written as
+// goldens (goldens/<id>.start.txt, .solved.txt, .wrong.txt, .<variant>.wrong.txt) in the
 // text `kubelab grade` prints, normalised (pod name suffixes, uids, times), so a change in what a
 // learner reads shows in review. A new lab is picked up from the folder listing; it needs a wrong
 // answer, an entry in START_FAILURES and a place in the topic map below.
@@ -34,37 +35,83 @@ const labIds = readdirSync(labsDir, { withFileTypes: true })
   .map((entry) => entry.name)
   .sort();
 
-const wrongIds = readdirSync(wrongDir)
+/** The wrong answers by name: `<id>` for a lab's first, `<id>.<variant>` for further ones. */
+const wrongNames = readdirSync(wrongDir)
   .filter((name) => name.endsWith('.yaml'))
   .map((name) => name.slice(0, -'.yaml'.length))
   .sort();
 
+/** The lab a wrong answer belongs to (lab ids have no dots). */
+const labOf = (wrongName: string): string => wrongName.split('.')[0]!;
+
 /** The checks of its first step each lab fails when it has just started (the others pass). */
 const START_FAILURES: Readonly<Record<string, readonly string[]>> = {
-  'daemonset-control-plane': ['collector-everywhere', 'collector-image'],
-  'daemonset-create': ['exporter-on-workers', 'exporter-image', 'exporter-label'],
+  'daemonset-control-plane': [
+    'collector-everywhere',
+    'collector-image',
+    'collector-container-name',
+    'collector-label',
+  ],
+  'daemonset-create': [
+    'exporter-on-workers',
+    'exporter-image',
+    'exporter-label',
+    'exporter-container-name',
+    'exporter-port',
+  ],
   'daemonset-fix-apiversion': ['fluentd-on-workers', 'fluentd-selector', 'fluentd-image'],
   'daemonset-fix-selector': ['agent-on-workers', 'agent-selector'],
   'daemonset-fix-toleration': ['agent-on-every-worker'],
-  'daemonset-from-deployment': ['shipper-on-workers', 'shipper-image'],
-  'daemonset-node-affinity': ['cache-in-zones-a-b', 'cache-required-affinity'],
-  'daemonset-node-joins': ['probe-on-workers'],
+  'daemonset-from-deployment': ['shipper-on-workers', 'shipper-image', 'shipper-label'],
+  'daemonset-node-affinity': [
+    'cache-in-zones-a-b',
+    'cache-required-affinity',
+    'cache-affinity-in',
+    'cache-image',
+    'cache-container-name',
+    'cache-label',
+  ],
+  'daemonset-node-joins': [
+    'probe-on-workers',
+    'probe-image',
+    'probe-container-name',
+    'probe-command',
+    'probe-label',
+  ],
   'daemonset-node-leaves': ['disk-watch-two-pods'],
-  'daemonset-node-selector': ['monitor-on-ssd-nodes', 'monitor-node-selector'],
+  'daemonset-node-selector': [
+    'monitor-on-ssd-nodes',
+    'monitor-node-selector',
+    'monitor-image',
+    'monitor-container-name',
+    'monitor-label',
+  ],
   'daemonset-ondelete': ['cache-on-delete', 'cache-new-template', 'worker1-updated'],
-  'daemonset-rolling-update': ['proxy-revision-2', 'proxy-max-unavailable'],
+  'daemonset-rolling-update': ['proxy-image', 'proxy-max-unavailable'],
   'deployment-one-per-node': [
     'one-memcached-per-node',
     'memcached-three-replicas',
     'memcached-anti-affinity',
+    'memcached-image',
+    'memcached-container-name',
   ],
   'deployment-vs-daemonset-replicas': [
     'web-three-replicas',
     'web-logs-per-worker',
     'web-shares-a-node',
+    'web-container-name',
+    'web-logs-image',
+    'web-logs-container-name',
+    'web-logs-command',
+    'web-logs-label',
   ],
   'kube-system-daemonsets': ['inventory-daemonsets', 'inventory-deployments'],
-  'node-notready': ['worker2-not-ready', 'node-agent-not-replaced', 'node-agent-placement'],
+  'node-notready': [
+    'worker2-not-ready',
+    'node-agent-not-replaced',
+    'node-agent-kept-on-worker2',
+    'node-agent-placement',
+  ],
   'noexecute-taint': ['worker3-noexecute', 'web-left-worker3', 'metrics-agent-left'],
 };
 
@@ -122,8 +169,8 @@ const WrongAnswer = z
   .strict();
 type WrongAnswer = z.infer<typeof WrongAnswer>;
 
-async function readWrongAnswer(id: string): Promise<WrongAnswer> {
-  return WrongAnswer.parse(parse(await readFile(join(wrongDir, `${id}.yaml`), 'utf8')));
+async function readWrongAnswer(name: string): Promise<WrongAnswer> {
+  return WrongAnswer.parse(parse(await readFile(join(wrongDir, `${name}.yaml`), 'utf8')));
 }
 
 /** An operation of a fixture as the loader would make it (inline manifests parsed). */
@@ -200,8 +247,8 @@ function expectPassed(result: GradeResult, where: string): void {
 describe('the catalogue', () => {
   it('has labs, each with a wrong answer, and no wrong answer without a lab', () => {
     expect(labIds.length).toBeGreaterThan(0);
-    expect(labIds.filter((id) => !wrongIds.includes(id))).toEqual([]);
-    expect(wrongIds.filter((id) => !labIds.includes(id))).toEqual([]);
+    expect(labIds.filter((id) => !wrongNames.includes(id))).toEqual([]);
+    expect(wrongNames.filter((name) => !labIds.includes(labOf(name)))).toEqual([]);
   });
 
   it('maps every topic to a lab, and every lab to a topic', () => {
@@ -247,15 +294,21 @@ describe.each(labIds)('lab %s', (id) => {
     LAB_TIMEOUT_MS,
   );
 
-  it(
-    'fails the checks its wrong answer names',
-    async () => {
-      const wrong = await readWrongAnswer(id);
+  it.each(wrongNames.filter((name) => labOf(name) === id))(
+    'fails the checks its wrong answer %s names',
+    async (name) => {
+      const wrong = await readWrongAnswer(name);
       await labs.reset(id);
       let { session } = await labs.start(id);
       const step = wrong.step ?? 1;
       for (let index = 1; index < step; index++) {
+        // `lab next` moves on from a step that has passed: solve it and grade it first.
         await labs.solve(id);
+        const answer = await rightAnswer(id);
+        expectPassed(
+          await labs.grade(id, answer !== undefined ? { answer } : {}),
+          `${name}, step ${index}`,
+        );
         ({ session } = await labs.next(id));
       }
       const ctx = {
@@ -273,7 +326,7 @@ describe.each(labIds)('lab %s', (id) => {
         `${id}: ${wrong.description}`,
       ).toEqual([]);
       await expect(`# ${wrong.description}\n\n${rendered(id, graded)}`).toMatchFileSnapshot(
-        `goldens/${id}.wrong.txt`,
+        `goldens/${name}.wrong.txt`,
       );
       await labs.reset(id);
     },
