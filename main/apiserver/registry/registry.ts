@@ -23,6 +23,7 @@ import {
   type KubeObject,
 } from '../../kube/objects';
 import { goNormalize } from '../../kube/schema';
+import { rfc3339Seconds } from '../../kube/timestamps';
 import { apiVersionOf, findResource, type ResourceType } from '../../kube/resources';
 import { errors, successStatus, StatusError, type Status } from '../../kube/status';
 import { validateCreate, validateUpdate } from '../../kube/validation';
@@ -144,9 +145,7 @@ function gr(type: ResourceType): { group: string; resource: string } {
   return { group: type.group, resource: type.plural };
 }
 
-function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+const isoSeconds = rfc3339Seconds;
 
 /**
  * Compares objects as a write would store them (resourceVersion aside): an update that changes
@@ -460,7 +459,11 @@ export class Registry {
       throw errors.plain('resourceVersion should not be set on objects to be created');
     applyDefaults(object);
     if (!meta.name && meta.generateName) {
-      meta.name = `${meta.generateName.slice(0, 58)}${randomString(this.random, NAME_SUFFIX_ALPHABET, 5)}`;
+      // Joined, so the name is one flat string, not a rope kept with the object (randomString).
+      meta.name = [
+        meta.generateName.slice(0, 58),
+        randomString(this.random, NAME_SUFFIX_ALPHABET, 5),
+      ].join('');
     }
     meta.uid = randomUuid(this.random);
     meta.creationTimestamp = this.now();

@@ -7,6 +7,7 @@
  * transition time while its status holds; conditions the kubelet does not own are kept).
  */
 import { isPlainObject, type KubeObject } from '../../kube/objects';
+import { rfc3339Seconds } from '../../kube/timestamps';
 import type { ContainerRun, Instance, PodRun, Termination } from './state';
 
 type Obj = Record<string, unknown>;
@@ -15,7 +16,7 @@ const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isPlainObject) 
 
 /** RFC 3339 in whole seconds, as the API serializes metav1.Time. */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return rfc3339Seconds(ms);
 }
 
 const KUBELET_CONDITIONS = [

@@ -158,10 +158,12 @@ export class EventRecorder {
     let nano = BigInt(this.clock.now()) * 1_000_000n + BigInt(Math.floor(this.random.next() * 1e6));
     if (nano <= this.lastNano) nano = this.lastNano + 1n;
     this.lastNano = nano;
-    return `${object.metadata.name ?? ''}.${nano.toString(16)}`;
+    // Joined, so the name is one flat string, not a rope kept with the event (see randomString).
+    return [object.metadata.name ?? '', nano.toString(16)].join('.');
   }
 }
 
+/** A metav1.MicroTime: RFC 3339 with six fractional digits (flat, as in `name`). */
 function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return [new Date(ms).toISOString().slice(0, -'Z'.length), '000Z'].join('');
 }
