@@ -75,6 +75,8 @@ export class FieldSet {
    */
   #json: JsonObject | undefined;
   #jsonAsMember: JsonObject | undefined;
+  /** Non-zero for the one node `interned` holds for this content (see #intern). */
+  #serial = 0;
 
   private constructor() {}
 
@@ -82,6 +84,36 @@ export class FieldSet {
     const set = new FieldSet();
     set.#members = members;
     set.#children = children;
+    return FieldSet.#intern(set);
+  }
+
+  /**
+   * The node of this content already made, if any (else this sealed node, remembered). Most of
+   * the managedFields of a kind of object are alike from object to object — a pod's conditions,
+   * its container fields, a node's status — and differ only in a few keys (pod IPs, owner uids):
+   * nodes equal in content are one node, and so is the FieldsV1 they emit. A node's content is
+   * its member ids and its children's ids and nodes; children are interned first, so a node
+   * whose child is not (the table was full) is not either. Sets are immutable: sharing is safe.
+   */
+  static #intern(set: FieldSet): FieldSet {
+    if (set.isEmpty()) return set;
+    const parts: string[] = [];
+    // Length-prefixed: ids are arbitrary text (a field named with a newline, say).
+    for (const m of set.#members) parts.push(`${m.id.length}:${m.id}`);
+    parts.push('/');
+    for (const c of set.#children) {
+      const serial = c.set.#serial;
+      if (serial === 0) return set;
+      parts.push(`${c.element.id.length}:${c.element.id}=${serial}`);
+    }
+    const key = parts.join('');
+    const known = interned.get(key);
+    if (known) return known;
+    // Bounded: keys unique to one object (a pod IP) would otherwise pile up. Cleared, the
+    // table forgets only what to share; nodes made before stay valid, with their serials.
+    if (interned.size >= INTERNED_MAX) interned.clear();
+    set.#serial = ++serials;
+    interned.set(key, set);
     return set;
   }
 
@@ -137,18 +169,21 @@ export class FieldSet {
   /**
    * Seals a node built by adding (and every node below it, all built with it): lists sorted and
    * copied to their exact size, child nodes left empty dropped (sets never keep nodes with no
-   * members below them).
+   * members below them). Answers the interned node of that content (see #intern).
    */
   #seal(): FieldSet {
     if (this.#members.length > 0) this.#members = this.#members.sort(comparePathElements).slice();
     if (this.#children.length > 0) {
       const kept: ChildNode[] = [];
-      for (const child of this.#children) if (!child.set.#seal().isEmpty()) kept.push(child);
+      for (const child of this.#children) {
+        const set = child.set.#seal();
+        if (!set.isEmpty()) kept.push(set === child.set ? child : { element: child.element, set });
+      }
       this.#children = kept.length > 0 ? kept.sort(byElement).slice() : NO_CHILDREN;
     }
     this.#memberIndex = undefined;
     this.#childIndex = undefined;
-    return this;
+    return FieldSet.#intern(this);
   }
 
   /** The empty set. */
@@ -496,6 +531,11 @@ export class FieldSet {
     return [children, isMember];
   }
 }
+
+/** Interned nodes by content (see FieldSet.#intern), and the last serial given. */
+const interned = new Map<string, FieldSet>();
+const INTERNED_MAX = 50_000;
+let serials = 0;
 
 const EMPTY = FieldSet.empty();
 
