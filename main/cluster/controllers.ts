@@ -18,6 +18,7 @@ import { KubeletController } from '../controllers/kubelet';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/node-lifecycle-controller';
 import { TaintEvictionController } from '../controllers/nodelifecycle/taint-eviction-controller';
 import { PodGCController } from '../controllers/podgc/podgc-controller';
+import { EndpointsController } from '../controllers/endpoints/endpoints-controller';
 
 export interface ClusterControllers {
   readonly manager: ControllerManager;
@@ -56,6 +57,7 @@ export function createControllers(options: ClusterControllersOptions): ClusterCo
   manager.add((ctx) => new DaemonSetController(ctx));
   manager.add((ctx) => new Scheduler(ctx, { controlPlaneNode: options.controlPlaneNode }));
   const kubelet = manager.add((ctx) => new KubeletController(ctx));
+  manager.add((ctx) => new EndpointsController(ctx));
 
   // Advances run one at a time, in steps, so that what a controller does in reaction to a
   // timer (a node marked NotReady, then its pods evicted 300 s later) happens at its time.
