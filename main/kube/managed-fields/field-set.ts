@@ -84,7 +84,28 @@ export class FieldSet {
     const set = new FieldSet();
     set.#members = members;
     set.#children = children;
-    return FieldSet.#intern(set);
+    return set;
+  }
+
+  /**
+   * This set with every node interned (see #intern), for a set about to be kept: one written
+   * to FieldsV1 or read from it. Interning is left until then because most sets are
+   * intermediate (the comparisons and merges of a write) and die at once; nodes interned
+   * already are shared as they are, with everything below them.
+   */
+  #shared(): FieldSet {
+    if (this.#serial !== 0 || this.isEmpty()) return this;
+    let children = this.#children;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]!;
+      const set = child.set.#shared();
+      if (set === child.set) continue;
+      if (children === this.#children) children = children.slice();
+      children[i] = { element: child.element, set };
+    }
+    return FieldSet.#intern(
+      children === this.#children ? this : FieldSet.#of(this.#members, children),
+    );
   }
 
   /**
@@ -93,7 +114,7 @@ export class FieldSet {
    * its container fields, a node's status — and differ only in a few keys (pod IPs, owner uids):
    * nodes equal in content are one node, and so is the FieldsV1 they emit. A node's content is
    * its member ids and its children's ids and nodes; children are interned first, so a node
-   * whose child is not (the table was full) is not either. Sets are immutable: sharing is safe.
+   * whose child is not is not either. Sets are immutable: sharing is safe.
    */
   static #intern(set: FieldSet): FieldSet {
     if (set.isEmpty()) return set;
@@ -169,21 +190,18 @@ export class FieldSet {
   /**
    * Seals a node built by adding (and every node below it, all built with it): lists sorted and
    * copied to their exact size, child nodes left empty dropped (sets never keep nodes with no
-   * members below them). Answers the interned node of that content (see #intern).
+   * members below them).
    */
   #seal(): FieldSet {
     if (this.#members.length > 0) this.#members = this.#members.sort(comparePathElements).slice();
     if (this.#children.length > 0) {
       const kept: ChildNode[] = [];
-      for (const child of this.#children) {
-        const set = child.set.#seal();
-        if (!set.isEmpty()) kept.push(set === child.set ? child : { element: child.element, set });
-      }
+      for (const child of this.#children) if (!child.set.#seal().isEmpty()) kept.push(child);
       this.#children = kept.length > 0 ? kept.sort(byElement).slice() : NO_CHILDREN;
     }
     this.#memberIndex = undefined;
     this.#childIndex = undefined;
-    return FieldSet.#intern(this);
+    return this;
   }
 
   /** The empty set. */
@@ -441,8 +459,9 @@ export class FieldSet {
    * `{}`, each node that is also a member with `.` as its last key. The JSON is frozen.
    */
   toFieldsV1(): JsonObject {
-    const json = this.#emit(false);
-    decoded.set(json, this);
+    const set = this.#shared();
+    const json = set.#emit(false);
+    decoded.set(json, set);
     return json;
   }
 
@@ -494,7 +513,7 @@ export class FieldSet {
     const cached = frozen ? decoded.get(json) : undefined;
     if (cached) return cached;
     const [children] = FieldSet.#readNode(json as Record<string, unknown>);
-    const set = children ? children.#seal() : new FieldSet();
+    const set = children ? children.#seal().#shared() : new FieldSet();
     if (frozen) decoded.set(json, set);
     return set;
   }
