@@ -1020,12 +1020,41 @@ export function shouldIgnoreNodeUpdate(old: KubeObject, cur: KubeObject): boolea
       .sort();
   };
   if (trueConditions(old).join('\n') !== trueConditions(cur).join('\n')) return false;
-  const strip = (node: KubeObject): unknown => ({
-    ...node,
-    metadata: { ...node.metadata, resourceVersion: undefined },
-    status: { ...obj(node.status), conditions: undefined },
-  });
-  return JSON.stringify(sortKeys(strip(old))) === JSON.stringify(sortKeys(strip(cur)));
+  // reflect.DeepEqual of the two with resourceVersion and conditions cleared. A heartbeat's node
+  // shares every part it leaves unchanged with the one it replaces (stored objects are frozen
+  // and writes share, ARCHITECTURE.md decision 18), so those parts compare by identity.
+  const { resourceVersion: _oldVersion, ...oldMetadata } = old.metadata;
+  const { resourceVersion: _curVersion, ...curMetadata } = cur.metadata;
+  const { conditions: _oldConditions, ...oldStatus } = obj(old.status);
+  const { conditions: _curConditions, ...curStatus } = obj(cur.status);
+  return (
+    jsonEqual(
+      { ...old, metadata: undefined, status: undefined },
+      { ...cur, metadata: undefined, status: undefined },
+    ) &&
+    jsonEqual(oldMetadata, curMetadata) &&
+    jsonEqual(oldStatus, curStatus)
+  );
+}
+
+/**
+ * Whether two JSON values are equal, key order aside and keys holding undefined counted as
+ * absent, as their JSON texts with sorted keys would be.
+ */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => jsonEqual(item ?? null, b[i] ?? null));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = (o: Record<string, unknown>): string[] =>
+    Object.keys(o).filter((k) => o[k] !== undefined);
+  const xKeys = keys(x);
+  if (xKeys.length !== keys(y).length) return false;
+  return xKeys.every((k) => y[k] !== undefined && jsonEqual(x[k], y[k]));
 }
 
 function sortKeys(value: unknown): unknown {
