@@ -102,6 +102,72 @@ describe('kubectl reads the embedded cluster', () => {
     );
   });
 
+  it('describe node lists the events of the kubelet starting the node, as on kind', async () => {
+    const out = await ok(['describe', 'node', 'lab-worker']);
+    const rows = out
+      .slice(out.indexOf('\nEvents:\n'))
+      .split('\n')
+      .slice(4)
+      .filter((line) => line.trim())
+      .map((line) => line.trim().split(/\s{2,}/));
+    // Type, Reason, Age, From, Message; ages aside.
+    const lines = rows.map(([type, reason, , from, message]) => [type, reason, from, message]);
+    expect(lines.filter(([, , from]) => from === 'kubelet')).toEqual([
+      ['Normal', 'Starting', 'kubelet', 'Starting kubelet.'],
+      [
+        'Normal',
+        'NodeHasSufficientMemory',
+        'kubelet',
+        'Node lab-worker status is now: NodeHasSufficientMemory',
+      ],
+      [
+        'Normal',
+        'NodeHasNoDiskPressure',
+        'kubelet',
+        'Node lab-worker status is now: NodeHasNoDiskPressure',
+      ],
+      [
+        'Normal',
+        'NodeHasSufficientPID',
+        'kubelet',
+        'Node lab-worker status is now: NodeHasSufficientPID',
+      ],
+      [
+        'Normal',
+        'NodeAllocatableEnforced',
+        'kubelet',
+        'Updated Node Allocatable limit across pods',
+      ],
+      ['Normal', 'NodeReady', 'kubelet', 'Node lab-worker status is now: NodeReady'],
+    ]);
+    expect(lines).toContainEqual([
+      'Normal',
+      'RegisteredNode',
+      'node-controller',
+      'Node lab-worker event: Registered Node lab-worker in Controller',
+    ]);
+    // kube-proxy's birth cry, an events.k8s.io Event with an empty note.
+    expect(lines).toContainEqual(['Normal', 'Starting', 'kube-proxy', undefined]);
+    const events = JSON.parse(await ok(['get', 'events', '-n', 'default', '-o', 'json'])) as {
+      items: Array<{
+        reason: string;
+        message: string;
+        source: unknown;
+        involvedObject: Record<string, unknown>;
+      }>;
+    };
+    const starting = events.items.find(
+      (e) => e.message === 'Starting kubelet.' && e.involvedObject.name === 'lab-worker',
+    );
+    // The kubelet's node reference: the node's name as its UID, no namespace.
+    expect(starting?.involvedObject).toEqual({
+      kind: 'Node',
+      name: 'lab-worker',
+      uid: 'lab-worker',
+    });
+    expect(starting?.source).toEqual({ component: 'kubelet', host: 'lab-worker' });
+  });
+
   it('errors for unknown resources and names are the upstream ones', async () => {
     const missing = await lab.kubectl(['get', 'pod', 'nope']);
     expect(missing.code).toBe(1);

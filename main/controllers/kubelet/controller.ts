@@ -21,9 +21,10 @@ import { CLOCK_NAME } from '../../kube/simulator-types';
 import { StatusError } from '../../kube/status';
 import type { PodRuntime } from '../../apiserver/http/resources';
 import type { Controller, ControllerContext } from '../runtime/manager';
+import { EventRecorder } from '../runtime/events';
 import { keyOf, type Informer } from '../runtime/informer';
 import type { WorkQueue } from '../runtime/queue';
-import { internalIP, NodeReporter, TimerWheel } from './heartbeat';
+import { INITIAL_NODE_EVENTS, internalIP, NodeReporter, TimerWheel } from './heartbeat';
 import { registryConfigSource, SimulatedLogs } from './logs';
 import { NodeRuntime } from './node-runtime';
 import { PodWorker } from './pods';
@@ -38,6 +39,12 @@ const kubeletsType = findResource('kubelab.dev', 'v1alpha1', 'kubelets')!;
 const clocksType = findResource('kubelab.dev', 'v1alpha1', 'clocks')!;
 
 const NODE_INDEX = 'kubelet:spec.nodeName';
+
+/**
+ * How long after its Node was created a kubelet's first start counts as the node's registration
+ * (see `startNode`).
+ */
+const REGISTRATION_WINDOW_MS = 10_000;
 
 /** Labels a kubelet puts on its Node when they are missing (updateDefaultLabels). */
 const DEFAULT_LABELS = (name: string): Record<string, string> => ({
@@ -69,6 +76,12 @@ export class KubeletController implements Controller {
   /** Runtimes of nodes seen (kept while a kubelet is stopped: its images stay on disk). */
   private readonly runtimes = new Map<string, NodeRuntime>();
   private readonly running = new Set<string>();
+  /**
+   * The event recorder of each node's kubelet process: a kubelet that starts again is a new
+   * process with a fresh client-go EventCorrelator, so its events are new Events, not counts
+   * added to the previous process's.
+   */
+  private readonly recorders = new Map<string, EventRecorder>();
   private readonly timers = new Map<string, Cancel>();
   private stopped = false;
 
@@ -91,6 +104,7 @@ export class KubeletController implements Controller {
       registry: ctx.registry,
       clock: ctx.clock,
       freeAddress: () => this.freeAddress(),
+      statusEvent: (node, reason) => this.statusEvent(node, reason),
       log: ctx.log,
     });
     this.wheel = new TimerWheel(ctx.clock, (name) => this.heartbeat(name, false));
@@ -110,6 +124,7 @@ export class KubeletController implements Controller {
       },
       config: registryConfigSource(ctx.registry),
       wake: (key, at) => this.wake(key, at),
+      containerStarted: (node, image) => this.containerStarted(node, image),
       log: ctx.log,
     });
     const enqueueNode = (object: KubeObject): void =>
@@ -129,6 +144,7 @@ export class KubeletController implements Controller {
         const name = node.metadata.name ?? '';
         this.stopNode(name);
         this.runtimes.delete(name);
+        this.recorders.delete(name);
         this.reporter.forget(name);
         this.worker.forgetNode(name);
       },
@@ -203,8 +219,11 @@ export class KubeletController implements Controller {
       return;
     }
     const desired = obj(kubelet.spec).state === 'Stopped' ? 'Stopped' : 'Running';
+    // A kubelet the Kubelet object already reports running carries on (the embedded cluster
+    // restarted); one that was stopped, or never ran, starts as a new process.
+    const starting = obj(kubelet.status).state !== 'Running';
     this.reflect(kubelet, desired);
-    if (desired === 'Running' && !this.running.has(name)) this.startNode(node);
+    if (desired === 'Running' && !this.running.has(name)) this.startNode(node, starting);
     if (desired === 'Stopped' && this.running.has(name)) this.stopNode(name);
   }
 
@@ -256,12 +275,46 @@ export class KubeletController implements Controller {
     return runtime;
   }
 
-  private startNode(node: KubeObject): void {
+  /**
+   * A kubelet process starting, with the events upstream's kubelet records on the Node:
+   * - `Starting` "Starting kubelet." (kubelet.go `BirthCry`);
+   * - NodeHasSufficientMemory, NodeHasNoDiskPressure, NodeHasSufficientPID from `initialNode`,
+   *   whose setters run on a fresh Node object at every start (INITIAL_NODE_EVENTS);
+   * - `NodeAllocatableEnforced` "Updated Node Allocatable limit across pods" (cm
+   *   node_container_manager_linux.go `enforceNodeAllocatableCgroups`);
+   * - then the first status post records the conditions it changes (`conditionEvents`): after a
+   *   stop long enough for the node lifecycle controller to mark the node Unknown, the pressure
+   *   events again and NodeReady.
+   * Deviation: a kind node registers NotReady (its CNI is not up yet) and posts Ready seconds
+   * later, recording NodeReady; here a node posts Ready at once, so a node's first start within
+   * REGISTRATION_WINDOW_MS of its creation (the cluster's bootstrap writes its nodes Ready, as
+   * their registration) records NodeReady with that first post.
+   * A kubelet that carries on (`starting` false: the embedded cluster restarted, its Kubelet
+   * still running) records no start events.
+   */
+  private startNode(node: KubeObject, starting: boolean): void {
     const name = node.metadata.name ?? '';
+    const registering =
+      !this.runtimes.has(name) &&
+      Date.parse(node.metadata.creationTimestamp ?? '') >
+        this.ctx.clock.now() - REGISTRATION_WINDOW_MS;
     this.runtimeOf(node);
     this.running.add(name);
+    this.recorders.set(
+      name,
+      new EventRecorder(this.ctx.registry, this.ctx.clock, this.ctx.random, {
+        component: 'kubelet',
+        host: name,
+      }),
+    );
+    if (starting || registering) {
+      this.nodeEvent(name, 'Starting', 'Starting kubelet.');
+      for (const reason of INITIAL_NODE_EVENTS) this.statusEvent(name, reason);
+      this.nodeEvent(name, 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods');
+    }
     this.register(node);
-    this.heartbeat(name, true);
+    const posted = this.heartbeat(name, true);
+    if (registering && !posted.includes('NodeReady')) this.statusEvent(name, 'NodeReady');
     this.wheel.add(name);
     for (const pod of this.pods.byIndex(NODE_INDEX, name)) this.podQueue.add(keyOf(pod));
   }
@@ -294,23 +347,61 @@ export class KubeletController implements Controller {
     );
   }
 
-  /** One heartbeat of a node (from the wheel, or at once when its kubelet starts). */
-  private heartbeat(name: string, force: boolean): void {
-    if (!this.running.has(name)) return;
+  /**
+   * One heartbeat of a node (from the wheel, or at once when its kubelet starts). Returns the
+   * status events its post recorded.
+   */
+  private heartbeat(name: string, force: boolean): string[] {
+    if (!this.running.has(name)) return [];
     let node: KubeObject;
     try {
       node = this.ctx.registry.get(nodesType, '', name);
     } catch (error) {
-      if (error instanceof StatusError && error.code === 404) return;
+      if (error instanceof StatusError && error.code === 404) return [];
       throw error;
     }
     try {
-      this.reporter.beat(node, this.runtimeOf(node), force);
+      return this.reporter.beat(node, this.runtimeOf(node), force);
     } catch (error) {
       this.ctx.log(
         `kubelet ${name}: heartbeat failed: ${error instanceof Error ? error.message : String(error)}`,
       );
+      return [];
     }
+  }
+
+  /**
+   * kube-proxy's birth cry (cmd/kube-proxy/app/server.go `birthCry`) when its container starts:
+   * an events.k8s.io Event about the node (its reference: the node name as UID), reason
+   * `Starting`, action `StartKubeProxy`, an empty note, from reporting controller `kube-proxy`,
+   * instance `kube-proxy-<hostname>`.
+   */
+  private containerStarted(node: string, image: string): void {
+    if (!/^registry\.k8s\.io\/kube-proxy[:@]/.test(image)) return;
+    this.ctx
+      .recorder({
+        component: 'kube-proxy',
+        style: 'events.k8s.io',
+        instance: `kube-proxy-${node}`,
+      })
+      .event({ kind: 'Node', metadata: { name: node, uid: node } }, 'Normal', 'Starting', '', {
+        action: 'StartKubeProxy',
+      });
+  }
+
+  /** `recordNodeStatusEvent`: "Node <name> status is now: <reason>". */
+  private statusEvent(name: string, reason: string): void {
+    this.nodeEvent(name, reason, `Node ${name} status is now: ${reason}`);
+  }
+
+  /**
+   * A Normal event about the node from its kubelet. The kubelet's node reference has the node's
+   * name as its UID and no namespace (kubelet.go `nodeRef`); the Event goes to `default`.
+   */
+  private nodeEvent(name: string, reason: string, message: string): void {
+    const recorder =
+      this.recorders.get(name) ?? this.ctx.recorder({ component: 'kubelet', host: name });
+    recorder.event({ kind: 'Node', metadata: { name, uid: name } }, 'Normal', reason, message);
   }
 
   /** A pod CIDR for a node that has none (no node IPAM ran for it): the first unused /24. */

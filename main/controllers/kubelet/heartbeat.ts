@@ -88,38 +88,79 @@ export class TimerWheel {
   }
 }
 
-/** The conditions a healthy kubelet reports (kubelet_node_status.go setters). */
+/**
+ * The conditions a healthy kubelet reports (pkg/kubelet/nodestatus/setters.go), with the event
+ * `recordNodeStatusEvent` records when a setter moves the condition to this status.
+ */
 const HEALTHY_CONDITIONS: ReadonlyArray<{
   readonly type: string;
   readonly status: string;
   readonly reason: string;
   readonly message: string;
+  readonly event: string;
 }> = [
   {
     type: 'MemoryPressure',
     status: 'False',
     reason: 'KubeletHasSufficientMemory',
     message: 'kubelet has sufficient memory available',
+    event: 'NodeHasSufficientMemory',
   },
   {
     type: 'DiskPressure',
     status: 'False',
     reason: 'KubeletHasNoDiskPressure',
     message: 'kubelet has no disk pressure',
+    event: 'NodeHasNoDiskPressure',
   },
   {
     type: 'PIDPressure',
     status: 'False',
     reason: 'KubeletHasSufficientPID',
     message: 'kubelet has sufficient PID available',
+    event: 'NodeHasSufficientPID',
   },
   {
     type: 'Ready',
     status: 'True',
     reason: 'KubeletReady',
     message: 'kubelet is posting ready status',
+    event: 'NodeReady',
   },
 ];
+
+/**
+ * The pressure events the setters record when they run on a node that has no conditions yet:
+ * `initialNode` runs every setter on a fresh Node object each time a kubelet starts, so a
+ * starting kubelet always records these, whatever the stored node says. (Ready is not among
+ * them: `ReadyCondition` records an event only when an existing condition changes status.)
+ */
+export const INITIAL_NODE_EVENTS: readonly string[] = HEALTHY_CONDITIONS.filter(
+  (c) => c.type !== 'Ready',
+).map((c) => c.event);
+
+/**
+ * The events the setters record when they post the healthy conditions over `node`'s: a pressure
+ * condition that is missing or not False (`MemoryPressureCondition` & co. create a missing one as
+ * Unknown, so its first setting is a transition too), and Ready when an existing Ready condition
+ * changes status (`ReadyCondition`). Upstream records NodeNotReady when its kubelet turns Ready
+ * False; this kubelet only ever reports Ready True, so it records only NodeReady.
+ */
+export function conditionEvents(node: KubeObject): string[] {
+  const conditions = list(obj(node.status).conditions);
+  const events: string[] = [];
+  for (const wanted of HEALTHY_CONDITIONS) {
+    const current = conditions.find((c) => c.type === wanted.type);
+    if (
+      wanted.type === 'Ready'
+        ? current && current.status !== wanted.status
+        : current?.status !== wanted.status
+    ) {
+      events.push(wanted.event);
+    }
+  }
+  return events;
+}
 
 /** What a kind node reports about its machine, for nodes created through the API without it. */
 const DEFAULT_CAPACITY = {
@@ -162,6 +203,8 @@ export interface NodeReporterDeps {
   readonly clock: Clock;
   /** A free InternalIP for a node that has none (nodes created through the API). */
   freeAddress(): string;
+  /** `recordNodeStatusEvent`: records `reason` about the node, as its kubelet. */
+  statusEvent(node: string, reason: string): void;
   log(line: string): void;
 }
 
@@ -176,10 +219,13 @@ export class NodeReporter {
     this.lastReport.delete(name);
   }
 
-  /** One heartbeat: renew the lease, post the status if it changed or is due. */
-  beat(node: KubeObject, runtime: NodeRuntime, force: boolean): void {
+  /**
+   * One heartbeat: renew the lease, post the status if it changed or is due. Returns the status
+   * events the post recorded.
+   */
+  beat(node: KubeObject, runtime: NodeRuntime, force: boolean): string[] {
     this.renewLease(node);
-    this.syncStatus(node, runtime, force);
+    return this.syncStatus(node, runtime, force);
   }
 
   renewLease(node: KubeObject): void {
@@ -229,8 +275,11 @@ export class NodeReporter {
     }
   }
 
-  /** `tryUpdateNodeStatus`: post when changed, or when the report frequency has passed. */
-  syncStatus(node: KubeObject, runtime: NodeRuntime, force: boolean): void {
+  /**
+   * `tryUpdateNodeStatus`: post when changed, or when the report frequency has passed; the
+   * condition transitions of a post are recorded as events once it is written. Returns them.
+   */
+  syncStatus(node: KubeObject, runtime: NodeRuntime, force: boolean): string[] {
     const now = this.deps.clock.now();
     const name = node.metadata.name ?? '';
     let last = this.lastReport.get(name);
@@ -239,13 +288,15 @@ export class NodeReporter {
       last = Date.parse(String(ready?.lastHeartbeatTime ?? '')) || 0;
       this.lastReport.set(name, last);
     }
-    if (!force && now - last < NODE_STATUS_REPORT_MS && !statusChanged(node, runtime)) return;
+    if (!force && now - last < NODE_STATUS_REPORT_MS && !statusChanged(node, runtime)) return [];
     try {
+      let events: string[] = [];
       this.deps.registry.modify(
         nodes,
         '',
         name,
         (copy) => {
+          events = conditionEvents(copy);
           copy.status = this.desiredStatus(copy, runtime, now);
           return copy;
         },
@@ -253,8 +304,11 @@ export class NodeReporter {
       );
       this.lastReport.set(name, now);
       runtime.imagesChanged = false;
+      for (const reason of events) this.deps.statusEvent(name, reason);
+      return events;
     } catch (error) {
       if (!(error instanceof StatusError) || error.code !== 404) throw error;
+      return [];
     }
   }
 

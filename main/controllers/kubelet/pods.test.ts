@@ -100,7 +100,9 @@ describe('pod stages under the Instant pace', () => {
       'Normal Created Created container nginx',
       'Normal Started Started container nginx',
     ]);
-    const event = c.registry.list(types.events, 'default').items[0]!;
+    const event = c.registry
+      .list(types.events, 'default')
+      .items.find((e) => obj(e.involvedObject).kind === 'Pod')!;
     expect(event.source).toEqual({ component: 'kubelet', host: 'lab-worker' });
     expect(obj(event.involvedObject).fieldPath).toBe('spec.containers{nginx}');
   });

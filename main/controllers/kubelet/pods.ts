@@ -59,6 +59,8 @@ export interface PodWorkerDeps {
   readonly config: ConfigSource;
   /** Asks for `sync(key)` at `at` (cluster ms); one pending wake-up per key. */
   wake(key: string, at: number | undefined): void;
+  /** A container of a pod on `node` started, running `image` (normalized reference). */
+  containerStarted?(node: string, image: string): void;
   log(line: string): void;
 }
 
@@ -756,6 +758,7 @@ class SyncContext {
           (current as { startedAt: number | undefined }).startedAt = now;
           const container = containerSpec(this.pod, c) ?? {};
           SyncContext.planProgram(this.deps, this.pod, c, container, this.worker.podIP ?? '', now);
+          this.deps.containerStarted?.(this.nodeName, current.image);
           const pace = this.deps.pace();
           const startup = probeDelay(container.startupProbe);
           const readiness = probeDelay(container.readinessProbe);
