@@ -311,6 +311,8 @@ export class KubeletController implements Controller {
       this.nodeEvent(name, 'Starting', 'Starting kubelet.');
       for (const reason of INITIAL_NODE_EVENTS) this.statusEvent(name, reason);
       this.nodeEvent(name, 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods');
+    } else {
+      this.reporter.carryOn(node);
     }
     this.register(node);
     const posted = this.heartbeat(name, true);

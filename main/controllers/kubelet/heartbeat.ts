@@ -212,11 +212,33 @@ export interface NodeReporterDeps {
 export class NodeReporter {
   /** When each node's status was last posted (rebuilt from its Ready heartbeat time). */
   private readonly lastReport = new Map<string, number>();
+  /** `lastNodeUnschedulable`: what each running kubelet last saw of its node's cordon. */
+  private readonly lastUnschedulable = new Map<string, boolean>();
 
   constructor(private readonly deps: NodeReporterDeps) {}
 
   forget(name: string): void {
     this.lastReport.delete(name);
+    this.lastUnschedulable.delete(name);
+  }
+
+  /** A kubelet that carries on (the cluster restarted, not it) knows its node's cordon already. */
+  carryOn(node: KubeObject): void {
+    this.lastUnschedulable.set(node.metadata.name ?? '', obj(node.spec).unschedulable === true);
+  }
+
+  /**
+   * `recordNodeSchedulableEvent`, one of the setters every status sync runs (posted or not):
+   * NodeNotSchedulable when the kubelet first sees its node cordoned, NodeSchedulable when it
+   * sees it uncordoned. A kubelet starts believing its node schedulable, so one that starts on a
+   * cordoned node records NodeNotSchedulable.
+   */
+  private recordSchedulable(node: KubeObject): void {
+    const name = node.metadata.name ?? '';
+    const unschedulable = obj(node.spec).unschedulable === true;
+    if ((this.lastUnschedulable.get(name) ?? false) === unschedulable) return;
+    this.lastUnschedulable.set(name, unschedulable);
+    this.deps.statusEvent(name, unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable');
   }
 
   /**
@@ -282,6 +304,7 @@ export class NodeReporter {
   syncStatus(node: KubeObject, runtime: NodeRuntime, force: boolean): string[] {
     const now = this.deps.clock.now();
     const name = node.metadata.name ?? '';
+    this.recordSchedulable(node);
     let last = this.lastReport.get(name);
     if (last === undefined) {
       const ready = list(obj(node.status).conditions).find((c) => c.type === 'Ready');

@@ -124,6 +124,28 @@ describe('kubelet node events', () => {
     expect(c.registry.list(types.events, 'default').items).toHaveLength(before);
   });
 
+  it('records NodeNotSchedulable and NodeSchedulable at the next status sync after a cordon', async () => {
+    const c = (cluster = await testCluster({ nodes: 2 }));
+    const cordon = (unschedulable: boolean): void => {
+      c.registry.modify(types.nodes, '', 'lab-worker', (copy) => {
+        copy.spec = { ...obj(copy.spec), unschedulable };
+        return copy;
+      });
+    };
+    cordon(true);
+    await c.advance(10_000, 10_000);
+    expect(summary(nodeEvents(c, 'lab-worker').slice(6))).toEqual([
+      status('lab-worker', 'NodeNotSchedulable'),
+    ]);
+    await c.advance(60_000, 10_000);
+    expect(nodeEvents(c, 'lab-worker')).toHaveLength(7);
+    cordon(false);
+    await c.advance(10_000, 10_000);
+    expect(summary(nodeEvents(c, 'lab-worker').slice(7))).toEqual([
+      status('lab-worker', 'NodeSchedulable'),
+    ]);
+  });
+
   it('records no NodeReady when a kubelet restarts before its node went NotReady', async () => {
     const c = (cluster = await testCluster({ nodes: 2 }));
     await c.advance(30_000, 10_000);
