@@ -107,12 +107,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       body instanceof RawJson
         ? body.text
         : JSON.stringify(isPlainObject(body) ? json.toWall(body) : body);
+    // Encoded once: the length and the bytes sent come from one pass over a text that can be
+    // megabytes long (a page of a list).
+    const bytes = Buffer.from(text);
     res.writeHead(status, {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache, private',
-      'Content-Length': Buffer.byteLength(text),
+      'Content-Length': bytes.length,
     });
-    res.end(text);
+    res.end(bytes);
   };
 
   const sendDocument = (exchange: Exchange, doc: Document, contentType: string): void => {
