@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { humanDuration, nodeRoles, nodeStatusText, printerFor } from './printers';
+import { cellsAt, humanDuration, nodeRoles, nodeStatusText, printerFor } from './printers';
 
 describe('printers', () => {
   it('formats ages like duration.HumanDuration', () => {
@@ -53,7 +53,7 @@ describe('printers', () => {
       status,
     });
     const cells = (status: Record<string, unknown>, metadata?: Record<string, unknown>) =>
-      printerFor('/pods').cells(pod(status, metadata), now);
+      cellsAt(printerFor('/pods'), pod(status, metadata), now);
     expect(
       cells({
         phase: 'Pending',

@@ -22,9 +22,38 @@ export interface ColumnDefinition {
 
 export type Cell = string | number | boolean;
 
+/**
+ * A cell that says how long ago something was (`translateTimestampSince`, and the RESTARTS
+ * column's "(5m ago)"): rendered when a request is answered, so the rest of a row depends only
+ * on the object and can be computed once per stored object (http/tables.ts).
+ */
+export interface Since {
+  /** The time, in ms since the epoch. */
+  readonly since: number;
+  readonly before: string;
+  readonly after: string;
+}
+
+export type LiveCell = Cell | Since;
+
 export interface Printer {
   readonly columns: readonly ColumnDefinition[];
-  cells(object: KubeObject, now: number): Cell[];
+  /** The row's cells; durations as Since cells (see renderCell). */
+  cells(object: KubeObject): LiveCell[];
+}
+
+export function isSince(cell: LiveCell): cell is Since {
+  return typeof cell === 'object';
+}
+
+/** A cell as the Table carries it at `now`. */
+export function renderCell(cell: LiveCell, now: number): Cell {
+  return isSince(cell) ? `${cell.before}${humanDuration(now - cell.since)}${cell.after}` : cell;
+}
+
+/** The cells of an object's row at `now`. */
+export function cellsAt(printer: Printer, object: KubeObject, now: number): Cell[] {
+  return printer.cells(object).map((cell) => renderCell(cell, now));
 }
 
 /** `duration.HumanDuration` (k8s.io/apimachinery/pkg/util/duration). */
@@ -71,11 +100,16 @@ function parseTime(timestamp: string): number {
   return at;
 }
 
-/** `translateTimestampSince`: an age, or `<unknown>` for no timestamp. */
-export function age(timestamp: unknown, now: number): string {
+/** `translateTimestampSince`: an age (rendered per request), or `<unknown>` for no timestamp. */
+export function ageOf(timestamp: unknown): LiveCell {
   if (typeof timestamp !== 'string' || !timestamp) return '<unknown>';
   const at = parseTime(timestamp);
-  return Number.isNaN(at) ? '<unknown>' : humanDuration(now - at);
+  return Number.isNaN(at) ? '<unknown>' : { since: at, before: '', after: '' };
+}
+
+/** `translateTimestampSince` at `now`. */
+export function age(timestamp: unknown, now: number): string {
+  return String(renderCell(ageOf(timestamp), now));
 }
 
 /** A field's description from the schemas (what the printers' SwaggerDoc lookups return). */
@@ -113,7 +147,7 @@ function containerCells(spec: Obj): [string, string] {
 // --------------------------------------------------------------------------------------------
 // Pods
 
-function podStatus(pod: Obj, now: number): { ready: string; status: string; restarts: string } {
+function podStatus(pod: Obj): { ready: string; status: string; restarts: LiveCell } {
   const spec = obj(pod.spec);
   const status = obj(pod.status);
   const metadata = obj(pod.metadata);
@@ -200,8 +234,10 @@ function podStatus(pod: Obj, now: number): { ready: string; status: string; rest
   if (metadata.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
   else if (metadata.deletionTimestamp) reason = 'Terminating';
   if (total === 0) total = 0;
-  const restartsText =
-    lastRestart > 0 ? `${restarts} (${humanDuration(now - lastRestart)} ago)` : String(restarts);
+  const restartsText: LiveCell =
+    lastRestart > 0
+      ? { since: lastRestart, before: `${restarts} (`, after: ' ago)' }
+      : String(restarts);
   return { ready: `${ready}/${total}`, status: reason, restarts: restartsText };
 }
 
@@ -221,11 +257,11 @@ const podPrinter: Printer = {
     column('Nominated Node', 'string', doc(`${CORE}.PodStatus`, 'nominatedNodeName'), 1),
     column('Readiness Gates', 'string', doc(`${CORE}.PodSpec`, 'readinessGates'), 1),
   ],
-  cells(object, now) {
+  cells(object) {
     const pod = object as Obj;
     const spec = obj(pod.spec);
     const status = obj(pod.status);
-    const { ready, status: text, restarts } = podStatus(pod, now);
+    const { ready, status: text, restarts } = podStatus(pod);
     const ips = list(status.podIPs);
     const gates = list(spec.readinessGates);
     let gatesCell = '<none>';
@@ -241,7 +277,7 @@ const podPrinter: Printer = {
       ready,
       text,
       restarts,
-      age(object.metadata.creationTimestamp, now),
+      ageOf(object.metadata.creationTimestamp),
       ips.length ? String(ips[0]!.ip ?? '') : '<none>',
       spec.nodeName ? String(spec.nodeName) : '<none>',
       status.nominatedNodeName ? String(status.nominatedNodeName) : '<none>',
@@ -293,7 +329,7 @@ const nodePrinter: Printer = {
       1,
     ),
   ],
-  cells(object, now) {
+  cells(object) {
     const node = object as Obj;
     const status = obj(node.status);
     const info = obj(status.nodeInfo);
@@ -304,7 +340,7 @@ const nodePrinter: Printer = {
       object.metadata.name ?? '',
       nodeStatusText(node),
       nodeRoles(object.metadata.labels),
-      age(object.metadata.creationTimestamp, now),
+      ageOf(object.metadata.creationTimestamp),
       String(info.kubeletVersion ?? ''),
       address('InternalIP'),
       address('ExternalIP'),
@@ -332,7 +368,7 @@ const daemonSetPrinter: Printer = {
     column('Images', 'string', 'Images referenced by each container in the template.', 1),
     column('Selector', 'string', doc(`${APPS}.DaemonSetSpec`, 'selector'), 1),
   ],
-  cells(object, now) {
+  cells(object) {
     const spec = obj((object as Obj).spec);
     const status = obj((object as Obj).status);
     const podSpec = obj(obj(spec.template).spec);
@@ -346,7 +382,7 @@ const daemonSetPrinter: Printer = {
       n(status.updatedNumberScheduled),
       n(status.numberAvailable),
       formatLabelMap(podSpec.nodeSelector as Record<string, string> | undefined),
-      age(object.metadata.creationTimestamp, now),
+      ageOf(object.metadata.creationTimestamp),
       names,
       images,
       formatLabelSelector(spec.selector as never),
@@ -365,7 +401,7 @@ const deploymentPrinter: Printer = {
     column('Images', 'string', 'Images referenced by each container in the template.', 1),
     column('Selector', 'string', doc(`${APPS}.DeploymentSpec`, 'selector'), 1),
   ],
-  cells(object, now) {
+  cells(object) {
     const spec = obj((object as Obj).spec);
     const status = obj((object as Obj).status);
     const [names, images] = containerCells(obj(obj(spec.template).spec));
@@ -381,7 +417,7 @@ const deploymentPrinter: Printer = {
       `${n(status.readyReplicas)}/${n(spec.replicas)}`,
       n(status.updatedReplicas),
       n(status.availableReplicas),
-      age(object.metadata.creationTimestamp, now),
+      ageOf(object.metadata.creationTimestamp),
       names,
       images,
       selector,
@@ -400,7 +436,7 @@ const replicaSetPrinter: Printer = {
     column('Images', 'string', 'Images referenced by each container in the template.', 1),
     column('Selector', 'string', doc(`${APPS}.ReplicaSetSpec`, 'selector'), 1),
   ],
-  cells(object, now) {
+  cells(object) {
     const spec = obj((object as Obj).spec);
     const status = obj((object as Obj).status);
     const [names, images] = containerCells(obj(obj(spec.template).spec));
@@ -410,7 +446,7 @@ const replicaSetPrinter: Printer = {
       n(spec.replicas),
       n(status.replicas),
       n(status.readyReplicas),
-      age(object.metadata.creationTimestamp, now),
+      ageOf(object.metadata.creationTimestamp),
       names,
       images,
       formatLabelSelector(spec.selector as never),
@@ -425,7 +461,7 @@ const controllerRevisionPrinter: Printer = {
     column('Revision', 'string', doc(`${APPS}.ControllerRevision`, 'revision')),
     ageColumn(),
   ],
-  cells(object, now) {
+  cells(object) {
     const owner = (object.metadata.ownerReferences ?? []).find((r) => r.controller === true);
     let controller = '<none>';
     if (owner) {
@@ -436,7 +472,7 @@ const controllerRevisionPrinter: Printer = {
       object.metadata.name ?? '',
       controller,
       Number((object as Obj).revision ?? 0),
-      age(object.metadata.creationTimestamp, now),
+      ageOf(object.metadata.creationTimestamp),
     ];
   },
 };
@@ -447,10 +483,10 @@ const controllerRevisionPrinter: Printer = {
 function simple(extra: Array<[ColumnDefinition, (o: Obj) => Cell]>): Printer {
   return {
     columns: [nameColumn(), ...extra.map(([c]) => c), ageColumn()],
-    cells: (object, now) => [
+    cells: (object) => [
       object.metadata.name ?? '',
       ...extra.map(([, cell]) => cell(object as Obj)),
-      age(object.metadata.creationTimestamp, now),
+      ageOf(object.metadata.creationTimestamp),
     ],
   };
 }
@@ -503,7 +539,7 @@ const servicePrinter: Printer = {
     ageColumn(),
     column('Selector', 'string', doc(`${CORE}.ServiceSpec`, 'selector'), 1),
   ],
-  cells(object, now) {
+  cells(object) {
     const spec = obj((object as Obj).spec);
     const clusterIPs = Array.isArray(spec.clusterIPs) ? (spec.clusterIPs as string[]) : [];
     return [
@@ -512,7 +548,7 @@ const servicePrinter: Printer = {
       clusterIPs.length ? clusterIPs[0]! : '<none>',
       serviceExternalIp(object as Obj),
       servicePorts(spec),
-      age(object.metadata.creationTimestamp, now),
+      ageOf(object.metadata.creationTimestamp),
       formatLabelMap(spec.selector as Record<string, string> | undefined),
     ];
   },
@@ -561,26 +597,26 @@ function eventPrinter(): Printer {
       column('Count', 'string', doc(EVENT, 'count'), 1),
       column('Name', 'string', doc(META, 'name'), 1, 'name'),
     ],
-    cells(object, now) {
+    cells(object) {
       const event = object as Obj;
       // events.k8s.io/v1 names the same fields differently.
       const involved = obj(event.involvedObject ?? event.regarding);
       const series = obj(event.series);
       const firstSeen =
         typeof event.firstTimestamp === 'string'
-          ? age(event.firstTimestamp, now)
+          ? ageOf(event.firstTimestamp)
           : typeof event.deprecatedFirstTimestamp === 'string'
-            ? age(event.deprecatedFirstTimestamp, now)
-            : age(event.eventTime, now);
+            ? ageOf(event.deprecatedFirstTimestamp)
+            : ageOf(event.eventTime);
       let lastSeen =
         typeof event.lastTimestamp === 'string'
-          ? age(event.lastTimestamp, now)
+          ? ageOf(event.lastTimestamp)
           : typeof event.deprecatedLastTimestamp === 'string'
-            ? age(event.deprecatedLastTimestamp, now)
+            ? ageOf(event.deprecatedLastTimestamp)
             : firstSeen;
       let total = Number(event.count ?? event.deprecatedCount ?? 0);
       if (event.series) {
-        lastSeen = age(series.lastObservedTime, now);
+        lastSeen = ageOf(series.lastObservedTime);
         total = Number(series.count ?? 0);
       } else if (total === 0) {
         total = 1;
@@ -687,7 +723,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
       ),
       ageColumn(),
     ],
-    cells(object, now) {
+    cells(object) {
       const sc = object as Obj;
       const annotations = object.metadata.annotations ?? {};
       const isDefault =
@@ -699,7 +735,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
         String(sc.reclaimPolicy ?? 'Delete'),
         String(sc.volumeBindingMode ?? 'Immediate'),
         sc.allowVolumeExpansion === true,
-        age(object.metadata.creationTimestamp, now),
+        ageOf(object.metadata.creationTimestamp),
       ];
     },
   },

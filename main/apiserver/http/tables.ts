@@ -5,7 +5,14 @@
  */
 import type { KubeObject } from '../../kube/objects';
 import { errors } from '../../kube/status';
-import { printerFor, type ColumnDefinition } from '../printers';
+import {
+  isSince,
+  printerFor,
+  renderCell,
+  type ColumnDefinition,
+  type Printer,
+  type Since,
+} from '../printers';
 import { RawJson, type ObjectJson } from './json-cache';
 
 export type IncludeObject = 'Metadata' | 'Object' | 'None';
@@ -59,7 +66,44 @@ export function toTableJson(
   for (let i = 0; i < objects.length; i++) {
     const object = objects[i]!;
     if (i > 0) text += ',';
-    text += `{"cells":${JSON.stringify(printer.cells(object, options.now))},"object":${rowObjectJson(object, options)}}`;
+    text += `{"cells":${cellsJson(printer, object, options.now)},"object":${rowObjectJson(object, options)}}`;
   }
   return new RawJson(`${text}]}`);
+}
+
+/**
+ * A row's cells as JSON text pieces, durations left to render: what a printer makes of an object
+ * depends only on the object and, through its Since cells, on the time of the request.
+ */
+type CellPieces = ReadonlyArray<string | Since>;
+
+/**
+ * The pieces of stored objects' rows, by object and printer: stored objects are frozen, so they
+ * stay right, and listing thousands of unchanged objects renders only their ages.
+ */
+const rowPieces = new WeakMap<KubeObject, { printer: Printer; pieces: CellPieces }>();
+
+function piecesOf(printer: Printer, object: KubeObject): CellPieces {
+  const cached = rowPieces.get(object);
+  if (cached?.printer === printer) return cached.pieces;
+  const pieces: Array<string | Since> = [];
+  let run = '[';
+  printer.cells(object).forEach((cell, i) => {
+    if (i > 0) run += ',';
+    if (isSince(cell)) {
+      pieces.push(run, cell);
+      run = '';
+    } else run += JSON.stringify(cell);
+  });
+  pieces.push(`${run}]`);
+  if (Object.isFrozen(object)) rowPieces.set(object, { printer, pieces });
+  return pieces;
+}
+
+function cellsJson(printer: Printer, object: KubeObject, now: number): string {
+  let text = '';
+  for (const piece of piecesOf(printer, object)) {
+    text += typeof piece === 'string' ? piece : JSON.stringify(renderCell(piece, now));
+  }
+  return text;
 }
