@@ -32,6 +32,11 @@ export const CONTROL_PLANE_TAINT = {
   effect: 'NoSchedule',
 };
 
+/** The InternalIP of the index-th node, as kind's Docker network hands them out. */
+function nodeInternalIp(index: number): string {
+  return `172.18.0.${index + 2}`;
+}
+
 /** The Node object of a simulated node: labels, capacity, addresses and info as kind reports. */
 export function nodeObject(
   spec: NodeSpec,
@@ -40,7 +45,7 @@ export function nodeObject(
   now: string,
   tainted: boolean,
 ): KubeObject {
-  const internalIp = `172.18.0.${index + 2}`;
+  const internalIp = nodeInternalIp(index);
   const labels: Record<string, string> = {
     'beta.kubernetes.io/arch': 'amd64',
     'beta.kubernetes.io/os': 'linux',
@@ -161,6 +166,7 @@ export function nodeLease(node: KubeObject, now: string): KubeObject {
 
 const namespaces = findResource('', 'v1', 'namespaces')!;
 const services = findResource('', 'v1', 'services')!;
+const endpoints = findResource('', 'v1', 'endpoints')!;
 const nodes = findResource('', 'v1', 'nodes')!;
 const leases = findResource('coordination.k8s.io', 'v1', 'leases')!;
 const kubelets = findResource('kubelab.dev', 'v1alpha1', 'kubelets')!;
@@ -283,4 +289,22 @@ export function bootstrapCluster(options: BootstrapOptions): void {
     }
     ensureKubelet(registry, node);
   });
+  // What kube-apiserver's endpoint reconciler keeps for the `kubernetes` Service: the API
+  // server's address on the control plane (the Service has no selector, so no controller
+  // writes it), marked not to be mirrored into an EndpointSlice.
+  const controlPlane = options.nodes.findIndex((n) => n.role === 'control-plane');
+  if (controlPlane >= 0) {
+    ensure(endpoints, 'default', {
+      metadata: {
+        name: 'kubernetes',
+        labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+      },
+      subsets: [
+        {
+          addresses: [{ ip: nodeInternalIp(controlPlane) }],
+          ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
+        },
+      ],
+    });
+  }
 }

@@ -87,6 +87,11 @@ describe('Endpoints on the embedded cluster', () => {
     expect(await describedEndpoints(ns, 'web')).toEqual(three.map((ip) => `${ip}:80`));
   });
 
+  it('of the kubernetes Service: the API server on the control plane, as its reconciler keeps them', async () => {
+    expect(await endpointsColumn('default', 'kubernetes')).toEqual(['172.18.0.2:6443']);
+    expect(await describedEndpoints('default', 'kubernetes')).toEqual(['172.18.0.2:6443']);
+  });
+
   it('show <none> for a Service whose selector matches no pod, and delete them with it', async () => {
     const ns = 'empty';
     await ok(['create', 'namespace', ns]);
