@@ -78,3 +78,59 @@ describe('Registry.bind (pods/binding)', () => {
     ).toBe('404 pods "gone" not found');
   });
 });
+
+describe('Registry.create: values shared between objects made from one template', () => {
+  type PodSpec = {
+    containers: unknown[];
+    tolerations?: unknown[];
+    volumes?: { projected: unknown }[];
+  };
+  const specOf = (pod: KubeObject): PodSpec => pod.spec as PodSpec;
+  const template = (name: string, image: string, automount = false): KubeObject =>
+    ({
+      metadata: { name, labels: { app: 'agent' } },
+      spec: {
+        automountServiceAccountToken: automount,
+        containers: [{ name: 'agent', image, command: ['sleep', 'infinity'] }],
+        tolerations: [{ operator: 'Exists' }],
+      },
+    }) as unknown as KubeObject;
+
+  it('stores the same containers once; a pod whose containers differ keeps its own', () => {
+    const registry = setup();
+    const a = registry.create(pods, 'default', template('a', 'busybox:1.36'));
+    const b = registry.create(pods, 'default', template('b', 'busybox:1.36'));
+    const c = registry.create(pods, 'default', template('c', 'busybox:1.37'));
+    expect(specOf(b).containers).toBe(specOf(a).containers);
+    expect(specOf(b).tolerations).toBe(specOf(a).tolerations);
+    expect(b.metadata.labels).toBe(a.metadata.labels);
+    expect(specOf(c).containers).not.toBe(specOf(a).containers);
+    expect(specOf(c).containers).toEqual([
+      expect.objectContaining({ name: 'agent', image: 'busybox:1.37' }),
+    ]);
+    // What is shared is what each would have had: the stored objects read as before.
+    expect(specOf(a).containers).toEqual([
+      expect.objectContaining({ name: 'agent', image: 'busybox:1.36' }),
+    ]);
+    expect(Object.isFrozen(specOf(b).containers)).toBe(true);
+    expect(registry.get(pods, 'default', 'b')).toBe(b);
+  });
+
+  it('shares the parts of values that differ only in a name (service account token volumes)', () => {
+    const registry = setup();
+    const a = registry.create(pods, 'default', template('a', 'busybox:1.36', true));
+    const b = registry.create(pods, 'default', template('b', 'busybox:1.36', true));
+    const [va] = specOf(a).volumes!;
+    const [vb] = specOf(b).volumes!;
+    expect(vb).not.toBe(va);
+    expect(vb!.projected).toBe(va!.projected);
+  });
+
+  it('shares nothing with a dry run', () => {
+    const registry = setup();
+    const a = registry.create(pods, 'default', template('a', 'busybox:1.36'), { dryRun: true });
+    expect(Object.isFrozen(specOf(a).containers)).toBe(false);
+    const b = registry.create(pods, 'default', template('b', 'busybox:1.36'));
+    expect(specOf(b).containers).not.toBe(specOf(a).containers);
+  });
+});

@@ -45,6 +45,7 @@ import {
   type Watch,
   type WatchEventType,
 } from '../store/store';
+import { Interner } from './intern';
 import { nextGeneration, strategyFor, type Strategy } from './strategies';
 import { copyForUpdate, copyOnRead, settleCopy } from './write-copy';
 
@@ -165,6 +166,8 @@ export class Registry {
   private readonly random: Random;
   private readonly continueTtl: number;
   private readonly snapshots = new Map<string, Snapshot>();
+  /** What created objects share with objects of their resource created before (intern.ts). */
+  private readonly interner = new Interner();
 
   constructor(deps: RegistryDeps) {
     this.store = deps.store;
@@ -428,8 +431,10 @@ export class Registry {
     goNormalize(object, type.schema);
     this.validateNew(type, object);
     if (options.dryRun) return object;
+    const key = keyOf(type, namespace, object.metadata.name!);
+    this.interner.share(key.resource, object);
     try {
-      return this.store.create(keyOf(type, namespace, object.metadata.name!), object);
+      return this.store.create(key, object);
     } catch (error) {
       if (error instanceof StoreError && error.code === 'AlreadyExists') {
         throw errors.alreadyExists(gr(type), object.metadata.name!);
