@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock, SimulatedClock } from './clock';
+import { FakeClock, SimulatedClock, sleep } from './clock';
 
 describe('FakeClock', () => {
   it('fires timers in due order, with now() at each due time', () => {
@@ -92,5 +92,31 @@ describe('SimulatedClock', () => {
     base.advance(60);
     expect(seen).toEqual([10, 110]);
     expect(() => clock.advance(-1)).toThrow(RangeError);
+  });
+});
+
+describe('sleep', () => {
+  it("resolves after the clock's time has passed, not before", async () => {
+    const clock = new FakeClock(0);
+    let done = false;
+    const slept = sleep(clock, 1000).then(() => (done = true));
+    clock.advance(999);
+    await Promise.resolve();
+    expect(done).toBe(false);
+    clock.advance(1);
+    await slept;
+    expect(done).toBe(true);
+  });
+
+  it('rejects with the reason as soon as its signal aborts, and cancels its timer', async () => {
+    const clock = new FakeClock(0);
+    const controller = new AbortController();
+    const slept = sleep(clock, 1000, controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(slept).rejects.toThrow('stop');
+    expect(clock.pending).toBe(0);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(sleep(clock, 1000, aborted.signal)).rejects.toBeInstanceOf(Error);
   });
 });

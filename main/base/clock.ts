@@ -29,6 +29,25 @@ export const realClock: Clock = {
 };
 
 /**
+ * Resolves after `ms` of `clock`'s time; rejects with the signal's reason (or `cancelled`) as soon
+ * as `signal` aborts, and cancels its timer then.
+ */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      cancel();
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('cancelled'));
+    };
+    const cancel = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
  * A clock that moves only when told to. `advance` fires every timer that falls due, in order of due
  * time (ties in order of creation), with `now()` reading each timer's due time while it runs.
  */

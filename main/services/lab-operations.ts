@@ -14,8 +14,7 @@
  * Node and clock operations go through Kubelab's simulator API (main/cluster/operations.ts),
  * which only an embedded cluster serves; elsewhere they fail saying which backend the lab needs.
  */
-import type { Clock } from '../base/clock';
-import { realClock } from '../base/clock';
+import { realClock, sleep, type Clock } from '../base/clock';
 import type { BackendKind } from '../cluster/backend';
 import { KubeApiError, type KubeClient, type KubeResponse } from '../cluster/kube-client';
 import * as simulator from '../cluster/operations';
@@ -211,21 +210,8 @@ function apiError(response: KubeResponse): KubeApiError {
 
 const ok = (response: KubeResponse): boolean => response.status >= 200 && response.status < 300;
 
-function sleep(ms: number, context: OperationContext): Promise<void> {
-  const clock = context.clock ?? realClock;
-  return new Promise((resolve, reject) => {
-    const signal = context.signal;
-    const onAbort = (): void => {
-      cancel();
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('cancelled'));
-    };
-    const cancel = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
+function pause(ms: number, context: OperationContext): Promise<void> {
+  return sleep(context.clock ?? realClock, ms, context.signal);
 }
 
 // -------------------------------------------------------------------------------------------
@@ -425,7 +411,7 @@ async function waitGone(victim: Victim, context: OperationContext): Promise<void
     if (clock.now() >= deadline) {
       throw new LabOperationError(`timed out waiting for the condition on ${victim.display}`);
     }
-    await sleep(context.pollMs ?? 250, context);
+    await pause(context.pollMs ?? 250, context);
   }
 }
 
@@ -848,6 +834,6 @@ async function wait(op: WaitOperation, context: OperationContext): Promise<strin
     if (clock.now() >= deadline) {
       throw new LabOperationError(`timed out waiting for the condition on ${subject}`);
     }
-    await sleep(context.pollMs ?? 250, context);
+    await pause(context.pollMs ?? 250, context);
   }
 }

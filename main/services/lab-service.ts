@@ -15,7 +15,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { realClock, type Clock } from '../base/clock';
+import { realClock, sleep, type Clock } from '../base/clock';
 import type { BackendKind } from '../cluster/backend';
 import { KubeApiError, type KubeClient } from '../cluster/kube-client';
 import * as simulator from '../cluster/operations';
@@ -297,21 +297,6 @@ export interface Settled {
   readonly ms: number;
 }
 
-function delay(ms: number, clock: Clock, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      cancel();
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('cancelled'));
-    };
-    const cancel = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Reads snapshots (GET only) until the cluster has settled for these checks or `timeoutMs`
  * passes: the learner who grades right after `kubectl apply` is graded on where the cluster is
@@ -340,7 +325,7 @@ export async function untilSettled(
     const message = `waiting for the cluster to settle: ${first}${more > 0 ? ` (and ${more} more)` : ''}`;
     if (message !== reported) options.onProgress?.({ message });
     reported = message;
-    await delay(options.pollMs ?? 500, clock, options.signal);
+    await sleep(clock, options.pollMs ?? 500, options.signal);
   }
 }
 
