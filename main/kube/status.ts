@@ -66,6 +66,24 @@ export class StatusError extends Error {
   }
 }
 
+/** `apierrors.IsNotFound`. */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof StatusError && error.code === 404;
+}
+
+/** `apierrors.IsAlreadyExists`. */
+export function isAlreadyExists(error: unknown): boolean {
+  return error instanceof StatusError && error.status.reason === 'AlreadyExists';
+}
+
+/** `apierrors.HasStatusCause(err, v1.NamespaceTerminatingCause)`: a write into a terminating namespace. */
+export function isNamespaceTerminating(error: unknown): boolean {
+  return (
+    error instanceof StatusError &&
+    (error.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
+  );
+}
+
 /** Identifies a resource in messages: plural resource and API group. */
 export interface GroupResource {
   readonly group: string;

@@ -33,7 +33,7 @@ import { deepCopy, type KubeObject, type OwnerReference } from '../../kube/objec
 import { labelSelectorAsSelector, type LabelSelector, type Selector } from '../../kube/labels';
 import { findResource, type ResourceType } from '../../kube/resources';
 import { pinToNode, targetNodeName } from '../../kube/scheduling';
-import { StatusError, errors } from '../../kube/status';
+import { StatusError, errors, isNamespaceTerminating, isNotFound } from '../../kube/status';
 import type { Controller, ControllerContext } from '../runtime/manager';
 import { keyOf, splitKey, type Informer } from '../runtime/informer';
 import type { EventRecorder } from '../runtime/events';
@@ -1101,17 +1101,6 @@ function numberOf(value: unknown): number {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof StatusError && error.code === 404;
-}
-
-function isNamespaceTerminating(error: unknown): boolean {
-  return (
-    error instanceof StatusError &&
-    (error.status.details?.causes ?? []).some((cause) => cause.reason === 'NamespaceTerminating')
-  );
 }
 
 function notFound(type: ResourceType, object: KubeObject): StatusError {

@@ -16,14 +16,14 @@
 import { deepCopy, deepEqual, type KubeObject, type OwnerReference } from '../../kube/objects';
 import { labelSelectorAsSelector, type Selector } from '../../kube/labels';
 import { findResource } from '../../kube/resources';
-import { StatusError } from '../../kube/status';
+import { isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../kube/status';
 import type { Controller, ControllerContext } from '../runtime/manager';
 import type { EventRecorder } from '../runtime/events';
 import { keyOf, type Informer } from '../runtime/informer';
 import type { WorkQueue } from '../runtime/queue';
 import { claimObjects, computeHash, controllerOf, newControllerRef } from '../util/controller-util';
 import { addOwnershipIndexes, claimCandidates, CONTROLLER_UID_INDEX } from '../replicaset/indexes';
-import { isNamespaceTerminating, REPLICA_FAILURE } from '../replicaset/replica-set';
+import { REPLICA_FAILURE } from '../replicaset/replica-set';
 import {
   byCreationTimestamp,
   filterActiveReplicaSets,
@@ -101,14 +101,6 @@ export const SCALING_REPLICA_SET = 'ScalingReplicaSet';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof StatusError && error.code === 404;
-}
-
-function isAlreadyExists(error: unknown): boolean {
-  return error instanceof StatusError && error.status.reason === 'AlreadyExists';
 }
 
 /**

@@ -29,7 +29,7 @@
  */
 import { isPlainObject, type KubeObject } from '../../kube/objects';
 import { findResource } from '../../kube/resources';
-import { StatusError } from '../../kube/status';
+import { isNamespaceTerminating, isNotFound } from '../../kube/status';
 import type { EventRecorder } from '../runtime/events';
 import { keyOf, splitKey, type Informer } from '../runtime/informer';
 import type { Controller, ControllerContext } from '../runtime/manager';
@@ -67,19 +67,6 @@ export const MAX_RETRIES = 15;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof StatusError && error.code === 404;
-}
-
-/** `apierrors.HasStatusCause(err, v1.NamespaceTerminatingCause)` on a Forbidden error. */
-function isNamespaceTerminating(error: unknown): boolean {
-  return (
-    error instanceof StatusError &&
-    error.code === 403 &&
-    (error.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-  );
 }
 
 function stringMap(value: unknown): Record<string, string> | undefined {

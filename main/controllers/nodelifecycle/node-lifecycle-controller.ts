@@ -31,10 +31,10 @@ import type { EventRecorder } from '../runtime/events';
 import { keyOf, type Informer } from '../runtime/informer';
 import type { Controller, ControllerContext } from '../runtime/manager';
 import type { WorkQueue } from '../runtime/queue';
+import { isNotFound } from '../../kube/status';
 import {
   FIELD_MANAGER,
   getNodeCondition,
-  isNotFound,
   LEASES,
   markPodsNotReady,
   message,

@@ -291,7 +291,3 @@ export function swapNodeControllerTaint(
 export function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-export function isNotFound(error: unknown): boolean {
-  return error instanceof StatusError && error.code === 404;
-}

@@ -21,9 +21,9 @@ import { taintsOf } from '../../kube/scheduling';
 import { keyOf, type Informer } from '../runtime/informer';
 import type { Controller, ControllerContext } from '../runtime/manager';
 import type { WorkQueue } from '../runtime/queue';
+import { isNotFound } from '../../kube/status';
 import {
   isNodeReady,
-  isNotFound,
   message,
   NODES,
   nodeNameOf,

@@ -11,7 +11,7 @@
 import { deepEqual, type KubeObject, type OwnerReference } from '../../kube/objects';
 import { labelSelectorAsSelector, type Selector } from '../../kube/labels';
 import { findResource } from '../../kube/resources';
-import { StatusError } from '../../kube/status';
+import { StatusError, isNamespaceTerminating, isNotFound } from '../../kube/status';
 import type { Controller, ControllerContext } from '../runtime/manager';
 import type { EventRecorder } from '../runtime/events';
 import { keyOf, type Informer } from '../runtime/informer';
@@ -62,18 +62,6 @@ export interface ReplicaSetControllerOptions {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof StatusError && error.code === 404;
-}
-
-/** `apierrors.HasStatusCause(err, v1.NamespaceTerminatingCause)`. */
-export function isNamespaceTerminating(error: unknown): boolean {
-  return (
-    error instanceof StatusError &&
-    (error.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-  );
 }
 
 /** Several errors as one (`utilerrors.NewAggregate`). */
